@@ -1,0 +1,65 @@
+# Keel's two commands: `make run` starts the platform, `make test` runs the whole suite.
+# Both set everything up first: a Python >= 3.12, uv, .venv with the locked dependencies.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+VENV := .venv
+PY := $(VENV)/bin/python
+MANAGE := $(PY) manage.py
+UV_VERSION := 0.13.9
+# uv on PATH if there is one, else a private copy installed into .tools/ on first use.
+UV := $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
+TEST_DB_URL ?= postgres://postgres@127.0.0.1:5432/keel
+TEST_REDIS_URL ?= redis://127.0.0.1:6379
+PYTEST_WORKERS ?= 2
+
+.PHONY: help run test bootstrap migrate seed lint format check-deploy bench clean browser
+
+help:
+	@echo "make run    set up and start Keel (web, websockets, worker, beat) on embedded defaults"
+	@echo "make test   set up and run the whole suite against PostgreSQL and Redis"
+	@echo "make lint   ruff check and format check;  make format  apply ruff's formatting"
+
+.tools/bin/uv:
+	@python=$$(bin/find-python) && "$$python" -m venv .tools && \
+	  .tools/bin/pip install --quiet "uv==$(UV_VERSION)"
+
+# The virtualenv is rebuilt whenever the lock or the project file changes.
+$(VENV)/.synced: uv.lock pyproject.toml | $(UV)
+	@python=$$(bin/find-python) && \
+	  UV_PYTHON_DOWNLOADS=never $(UV) sync --locked --python "$$python" --quiet
+	@touch $@
+
+bootstrap: $(VENV)/.synced
+
+migrate: bootstrap
+	$(MANAGE) migrate --noinput
+
+seed: migrate
+	$(MANAGE) seed_demo
+
+run: seed
+	$(MANAGE) serve
+
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  echo "Installing Chromium for the browser tests (apt-get)..."; \
+	  sudo=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq chromium >/dev/null; }
+
+lint: bootstrap
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: bootstrap
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+test: bootstrap browser lint
+	DATABASE_URL=$(TEST_DB_URL) KEEL_TEST_REDIS_URL=$(TEST_REDIS_URL) \
+	  $(VENV)/bin/pytest -n $(PYTEST_WORKERS) --cov --cov-report=term:skip-covered
+
+clean:
+	rm -rf $(VENV) .tools var .pytest_cache .ruff_cache .coverage*

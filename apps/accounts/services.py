@@ -1,0 +1,36 @@
+"""Account write operations: sign-up and API tokens."""
+
+from django.contrib.auth import authenticate
+from django.contrib.auth.password_validation import validate_password
+from django.db import IntegrityError, transaction
+from rest_framework.authtoken.models import Token
+
+from apps.accounts.errors import EmailTaken, InvalidCredentials
+from apps.accounts.models import User
+
+
+def sign_up_user(*, email: str, password: str, display_name: str = "") -> User:
+    """Create an active user; raises EmailTaken, or Django's ValidationError for a weak password."""
+    email = User.objects.normalize_email(email).lower()
+    candidate = User(email=email, display_name=display_name)
+    validate_password(password, user=candidate)
+    if User.objects.filter(email__iexact=email).exists():
+        raise EmailTaken(email)
+    try:
+        with transaction.atomic():
+            return User.objects.create_user(email, password, display_name=display_name)
+    except IntegrityError as exc:  # a concurrent sign-up with the same e-mail won the race
+        raise EmailTaken(email) from exc
+
+
+def issue_api_token(*, email: str, password: str, request=None) -> Token:
+    """Return the user's API token (creating it once); raises InvalidCredentials."""
+    user = authenticate(request, username=email, password=password)
+    if user is None:
+        raise InvalidCredentials()
+    token, _ = Token.objects.get_or_create(user=user)
+    return token
+
+
+def revoke_api_token(*, user: User) -> None:
+    Token.objects.filter(user=user).delete()

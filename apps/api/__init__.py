@@ -1,0 +1,1 @@
+"""API plumbing shared by the REST and GraphQL surfaces: problem details, pagination, views."""

@@ -1,0 +1,1 @@
+"""Content: the sample domain (posts, comments, tags) that exercises every surface of Keel."""

@@ -1,0 +1,41 @@
+"""Websocket consumers of the content app."""
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncJsonWebsocketConsumer
+
+from apps.content.realtime import post_group
+from apps.content.selectors import can_view_post
+
+# Close code for "you may not see this": websocket codes 4000-4999 are the application's.
+CLOSE_FORBIDDEN = 4403
+
+
+class PostEventsConsumer(AsyncJsonWebsocketConsumer):
+    """Streams a post's new comments (and its publication) to whoever may read the post.
+
+    Messages: {"type": "comment.created" | "post.published", "data": {...}}. Delivery is
+    at-most-once (Channels); a client that reconnects reloads the comments from the API.
+    """
+
+    async def connect(self) -> None:
+        self.post_id = int(self.scope["url_route"]["kwargs"]["post_id"])
+        user = self.scope.get("user")
+        if not await database_sync_to_async(can_view_post)(user, self.post_id):
+            await self.close(code=CLOSE_FORBIDDEN)
+            return
+        self.group = post_group(self.post_id)
+        await self.channel_layer.group_add(self.group, self.channel_name)
+        await self.accept()
+
+    async def disconnect(self, code: int) -> None:
+        group = getattr(self, "group", None)
+        if group:
+            await self.channel_layer.group_discard(group, self.channel_name)
+
+    async def receive_json(self, content, **kwargs) -> None:
+        # The stream is one-way; a ping gets a pong so clients can check liveness.
+        if isinstance(content, dict) and content.get("type") == "ping":
+            await self.send_json({"type": "pong"})
+
+    async def post_event(self, message: dict) -> None:
+        await self.send_json({"type": message["event"], "data": message["data"]})

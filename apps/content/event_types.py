@@ -1,0 +1,53 @@
+"""Event types the content app publishes."""
+
+from apps.events.catalog import declare_event_type
+
+declare_event_type(
+    "post.published",
+    description="A draft post was published and is now on the public feed.",
+    schema={
+        "type": "object",
+        "required": ["post_id", "slug", "title", "author_id", "published_at"],
+        "properties": {
+            "post_id": {"type": "integer"},
+            "slug": {"type": "string"},
+            "title": {"type": "string"},
+            "author_id": {"type": "integer"},
+            "published_at": {"type": "string", "format": "date-time"},
+        },
+        "additionalProperties": False,
+    },
+    example={
+        "post_id": 42,
+        "slug": "hello-keel",
+        "title": "Hello, Keel",
+        "author_id": 7,
+        "published_at": "2026-11-26T09:30:00+00:00",
+    },
+)
+
+declare_event_type(
+    "comment.created",
+    description="Someone commented on a published post.",
+    schema={
+        "type": "object",
+        "required": ["comment_id", "post_id", "author_id", "author_name", "body", "created_at"],
+        "properties": {
+            "comment_id": {"type": "integer"},
+            "post_id": {"type": "integer"},
+            "author_id": {"type": "integer"},
+            "author_name": {"type": "string"},
+            "body": {"type": "string"},
+            "created_at": {"type": "string", "format": "date-time"},
+        },
+        "additionalProperties": False,
+    },
+    example={
+        "comment_id": 3,
+        "post_id": 42,
+        "author_id": 8,
+        "author_name": "ada",
+        "body": "Nice post!",
+        "created_at": "2026-11-26T09:31:00+00:00",
+    },
+)

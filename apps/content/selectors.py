@@ -1,0 +1,70 @@
+"""Read queries over content, shared by every surface. Visibility rules live here."""
+
+from django.db.models import Count, Prefetch, Q, QuerySet
+
+from apps.content.errors import PostNotFound
+from apps.content.models import Comment, Post, Tag
+
+
+def _visible_filter(user) -> Q:
+    """Published posts for everyone; drafts only for their author."""
+    published = Q(status=Post.Status.PUBLISHED)
+    if user is not None and user.is_authenticated:
+        return published | Q(author_id=user.pk)
+    return published
+
+
+def _with_relations(queryset: QuerySet[Post]) -> QuerySet[Post]:
+    return queryset.select_related("author").prefetch_related(
+        Prefetch("tags", queryset=Tag.objects.only("id", "name"))
+    )
+
+
+def published_posts(*, tag: str | None = None) -> QuerySet[Post]:
+    """The public feed: published posts, newest first, with author and tags loaded."""
+    queryset = Post.objects.filter(status=Post.Status.PUBLISHED)
+    if tag:
+        queryset = queryset.filter(tags__name=tag)
+    return _with_relations(queryset).order_by("-published_at", "-id")
+
+
+def posts_visible_to(user, *, tag: str | None = None, mine: bool = False) -> QuerySet[Post]:
+    """Posts `user` may read: published ones plus their own drafts; `mine` keeps their own."""
+    queryset = Post.objects.filter(_visible_filter(user))
+    if mine:
+        if user is None or not user.is_authenticated:
+            return Post.objects.none()
+        queryset = queryset.filter(author_id=user.pk)
+    if tag:
+        queryset = queryset.filter(tags__name=tag)
+    return _with_relations(queryset).annotate(comment_count=Count("comments")).order_by(
+        "-published_at", "-created_at", "-id"
+    )
+
+
+def drafts_of(user) -> QuerySet[Post]:
+    if user is None or not user.is_authenticated:
+        return Post.objects.none()
+    return _with_relations(
+        Post.objects.filter(author_id=user.pk, status=Post.Status.DRAFT)
+    ).order_by("-updated_at")
+
+
+def post_for_viewer(user, *, pk: int | None = None, slug: str | None = None) -> Post:
+    """The post with this id or slug if `user` may see it; raises PostNotFound otherwise.
+
+    A draft of someone else is reported as missing, not forbidden, so drafts do not leak.
+    """
+    lookup = {"pk": pk} if pk is not None else {"slug": slug}
+    post = _with_relations(Post.objects.filter(_visible_filter(user))).filter(**lookup).first()
+    if post is None:
+        raise PostNotFound()
+    return post
+
+
+def can_view_post(user, post_id: int) -> bool:
+    return Post.objects.filter(_visible_filter(user), pk=post_id).exists()
+
+
+def comments_for_post(post: Post) -> QuerySet[Comment]:
+    return post.comments.select_related("author").order_by("created_at", "id")

@@ -1,0 +1,13 @@
+from django.apps import AppConfig
+from django.utils.module_loading import autodiscover_modules
+
+
+class EventsConfig(AppConfig):
+    name = "apps.events"
+    label = "events"
+    verbose_name = "Events"
+
+    def ready(self) -> None:
+        # Each app declares its event types in `event_types.py` and its handlers in
+        # `subscribers.py`; importing them fills the catalog and the subscriber registry.
+        autodiscover_modules("event_types", "subscribers")

@@ -1,0 +1,1 @@
+"""Operations: running the platform's processes, health checks and error pages."""

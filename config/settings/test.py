@@ -1,0 +1,25 @@
+"""Tests: real PostgreSQL and Redis at the local default addresses, overridable by env.
+
+Each pytest-xdist worker gets its own Redis database and key prefix, so workers never see
+each other's cache entries, broker queues or channel groups.
+"""
+
+import os
+
+_worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
+_worker_index = int(_worker.removeprefix("gw") or 0)
+os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/keel")
+os.environ.setdefault("DATABASE_POOL", "false")
+_redis_base = os.environ.get("KEEL_TEST_REDIS_URL", "redis://127.0.0.1:6379")
+os.environ.setdefault("REDIS_URL", f"{_redis_base}/{1 + _worker_index % 15}")
+os.environ.setdefault("KEEL_KEY_PREFIX", f"keel-test-{_worker}")
+
+from config.settings.base import *  # noqa: E402, F403
+
+DEBUG = False
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}

@@ -1,0 +1,70 @@
+"""Shared fixtures. The suite needs real PostgreSQL and Redis and stops at once without them."""
+
+import socket
+from urllib.parse import urlparse
+
+import pytest
+from django.conf import settings
+
+from tests.live import AsgiServer, CeleryWorker
+
+HOW_TO_START = {
+    "PostgreSQL": "pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start",
+    "Redis": 'redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no',
+}
+
+
+def _reachable(host: str, port: int) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=2):
+            return True
+    except OSError:
+        return False
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    db = settings.DATABASES["default"]
+    redis = urlparse(settings.REDIS_URL)
+    services = {
+        "PostgreSQL": (db.get("HOST") or "127.0.0.1", int(db.get("PORT") or 5432)),
+        "Redis": (redis.hostname or "127.0.0.1", redis.port or 6379),
+    }
+    down = [name for name, (host, port) in services.items() if not _reachable(host, port)]
+    if down:
+        lines = [f"{name} is not reachable at {services[name][0]}:{services[name][1]}." for name in down]
+        lines += [f"Start it with: {HOW_TO_START[name]}" for name in down]
+        lines.append("(or point DATABASE_URL / KEEL_TEST_REDIS_URL at running services)")
+        raise pytest.UsageError("\n".join(lines))
+
+
+@pytest.fixture(autouse=True)
+def _clean_cache_and_layer():
+    """Each test starts with an empty cache, like a fresh deployment."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+
+
+@pytest.fixture(scope="session")
+def celery_worker(django_db_setup, django_db_blocker, tmp_path_factory):
+    """A real Celery worker process on the test database and this process's Redis."""
+    worker = CeleryWorker(log_path=tmp_path_factory.mktemp("celery") / "worker.log").start()
+    yield worker
+    worker.stop()
+
+
+@pytest.fixture(scope="session")
+def asgi_server(django_db_setup, tmp_path_factory):
+    """A live ASGI server (HTTP and websockets) on the test database."""
+    server = AsgiServer(log_path=tmp_path_factory.mktemp("asgi") / "server.log").start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def second_asgi_server(django_db_setup, tmp_path_factory):
+    """Another server process, to show messages cross processes through Redis."""
+    server = AsgiServer(log_path=tmp_path_factory.mktemp("asgi2") / "server.log").start()
+    yield server
+    server.stop()

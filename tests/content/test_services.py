@@ -1,0 +1,65 @@
+import pytest
+
+from apps.content.errors import CommentsClosed, InvalidContent, NotPostAuthor, PostAlreadyPublished
+from apps.content.models import Post
+from apps.content.services import add_comment, publish_post, update_post
+from apps.events.models import OutboxEvent
+from tests.accounts.factories import make_user
+from tests.content.factories import make_post
+
+pytestmark = pytest.mark.django_db
+
+
+def test_create_post_makes_a_draft_with_unique_slug_and_clean_tags():
+    first = make_post(title="Hello World", tags=["Django", "django", " web dev "])
+    second = make_post(title="Hello World")
+
+    assert first.status == Post.Status.DRAFT
+    assert first.slug == "hello-world"
+    assert second.slug == "hello-world-2"
+    assert sorted(first.tags.values_list("name", flat=True)) == ["django", "web-dev"]
+
+
+def test_blank_title_is_refused_and_nothing_is_saved():
+    author = make_user()
+    with pytest.raises(InvalidContent) as error:
+        make_post(author=author, title="   ")
+    assert error.value.field == "title"
+    assert Post.objects.filter(author=author).count() == 0
+
+
+def test_only_the_author_may_update_or_publish():
+    post = make_post(title="Mine")
+    intruder = make_user()
+
+    with pytest.raises(NotPostAuthor):
+        update_post(post=post, actor=intruder, title="Hijacked")
+    with pytest.raises(NotPostAuthor):
+        publish_post(post=post, actor=intruder)
+
+    post.refresh_from_db()
+    assert post.title == "Mine"
+    assert post.status == Post.Status.DRAFT
+    assert not OutboxEvent.objects.filter(event_type="post.published").exists()
+
+
+def test_publish_sets_time_and_writes_one_event():
+    post = make_post()
+    publish_post(post=post, actor=post.author)
+
+    post.refresh_from_db()
+    assert post.is_published
+    assert post.published_at is not None
+    event = OutboxEvent.objects.get(event_type="post.published")
+    assert event.payload["post_id"] == post.pk
+    assert event.actor_id == post.author_id
+    with pytest.raises(PostAlreadyPublished):
+        publish_post(post=post, actor=post.author)
+
+
+def test_comments_only_on_published_posts():
+    draft = make_post()
+    with pytest.raises(CommentsClosed):
+        add_comment(post=draft, author=make_user(), body="First!")
+    with pytest.raises(InvalidContent):
+        add_comment(post=make_post(published=True), author=make_user(), body="  ")

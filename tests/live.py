@@ -1,0 +1,132 @@
+"""Real processes for integration tests: a Celery worker and ASGI servers on the test database.
+
+They run as subprocesses with the test settings, pointed at the database pytest-django
+created for this test process, and at this test process's Redis database.
+"""
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+from django.conf import settings
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def subprocess_env() -> dict[str, str]:
+    db = settings.DATABASES["default"]
+    url = f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
+    if db.get("PASSWORD"):
+        url = f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
+    return {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings.test",
+        "DATABASE_URL": url,
+        "REDIS_URL": settings.REDIS_URL,
+        "KEEL_KEY_PREFIX": settings.KEY_PREFIX,
+        "PYTHONUNBUFFERED": "1",
+    }
+
+
+def stop(process: subprocess.Popen) -> None:
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+class CeleryWorker:
+    """A real `celery worker` process (prefork pool) consuming every queue."""
+
+    def __init__(self, concurrency: int = 2, log_path: Path | None = None) -> None:
+        self.hostname = f"test-{os.getpid()}-{free_port()}@localhost"
+        self.concurrency = concurrency
+        self.log_path = log_path
+        self.process: subprocess.Popen | None = None
+
+    def start(self) -> "CeleryWorker":
+        from config.celery import QUEUES, app
+
+        log = open(self.log_path, "wb") if self.log_path else subprocess.DEVNULL  # noqa: SIM115
+        self.process = subprocess.Popen(
+            [
+                str(BIN / "celery"), "-A", "config", "worker", "-Q", ",".join(QUEUES),
+                "--concurrency", str(self.concurrency), "--hostname", self.hostname,
+                "--loglevel", "INFO", "--without-gossip", "--without-mingle",
+            ],
+            cwd=ROOT, env=subprocess_env(), stdout=log, stderr=subprocess.STDOUT,
+        )
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"Celery worker exited early ({self.log_path})")
+            if app.control.ping(destination=[self.hostname], timeout=0.5):
+                return self
+        raise RuntimeError("Celery worker did not answer a ping within 30 s")
+
+    def pool_pids(self) -> list[int]:
+        from config.celery import app
+
+        stats = app.control.inspect(destination=[self.hostname], timeout=2).stats() or {}
+        return list(stats.get(self.hostname, {}).get("pool", {}).get("processes", []))
+
+    def stop(self) -> None:
+        if self.process:
+            stop(self.process)
+
+
+class AsgiServer:
+    """A granian process serving config.asgi (HTTP and websockets) on a free port."""
+
+    def __init__(self, log_path: Path | None = None) -> None:
+        self.port = free_port()
+        self.log_path = log_path
+        self.process: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def ws_url(self) -> str:
+        return f"ws://127.0.0.1:{self.port}"
+
+    def start(self) -> "AsgiServer":
+        log = open(self.log_path, "wb") if self.log_path else subprocess.DEVNULL  # noqa: SIM115
+        self.process = subprocess.Popen(
+            [
+                str(BIN / "granian"), "--interface", "asgi", "--host", "127.0.0.1",
+                "--port", str(self.port), "--workers", "1", "config.asgi:application",
+            ],
+            cwd=ROOT, env=subprocess_env(), stdout=log, stderr=subprocess.STDOUT,
+        )
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"ASGI server exited early ({self.log_path})")
+            try:
+                with urllib.request.urlopen(f"{self.url}/healthz", timeout=1) as response:  # noqa: S310
+                    if response.status == 200:
+                        return self
+            except OSError:
+                time.sleep(0.2)
+        raise RuntimeError("ASGI server did not answer /healthz within 30 s")
+
+    def stop(self) -> None:
+        if self.process:
+            stop(self.process)

@@ -1,8 +1,17 @@
+"""The GraphQL schema served at /graphql/: the root types composed from each app's schema."""
+
 import graphene
 
+from apps.accounts import schema as accounts_schema
+from apps.content import schema as content_schema
 
-class Query(graphene.ObjectType):
-    hello = graphene.String()
+
+class Query(accounts_schema.Query, content_schema.Query, graphene.ObjectType):
+    pass
 
 
-schema = graphene.Schema(query=Query)
+class Mutation(content_schema.Mutation, graphene.ObjectType):
+    pass
+
+
+schema = graphene.Schema(query=Query, mutation=Mutation)

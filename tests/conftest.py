@@ -31,19 +31,20 @@ def pytest_configure(config: pytest.Config) -> None:
     }
     down = [name for name, (host, port) in services.items() if not _reachable(host, port)]
     if down:
-        lines = [f"{name} is not reachable at {services[name][0]}:{services[name][1]}." for name in down]
+        lines = [
+            f"{name} is not reachable at {services[name][0]}:{services[name][1]}." for name in down
+        ]
         lines += [f"Start it with: {HOW_TO_START[name]}" for name in down]
         lines.append("(or point DATABASE_URL / KEEL_TEST_REDIS_URL at running services)")
         raise pytest.UsageError("\n".join(lines))
 
 
 @pytest.fixture(autouse=True)
-def _clean_cache_and_layer():
+def _clean_cache():
     """Each test starts with an empty cache, like a fresh deployment."""
     from django.core.cache import cache
 
     cache.clear()
-    yield
 
 
 @pytest.fixture(scope="session")

@@ -65,11 +65,27 @@ class CeleryWorker:
         log = open(self.log_path, "wb") if self.log_path else subprocess.DEVNULL  # noqa: SIM115
         self.process = subprocess.Popen(
             [
-                str(BIN / "celery"), "-A", "config", "worker", "-Q", ",".join(QUEUES),
-                "--concurrency", str(self.concurrency), "--hostname", self.hostname,
-                "--loglevel", "INFO", "--without-gossip", "--without-mingle",
+                str(BIN / "celery"),
+                "-A",
+                "config",
+                "worker",
+                "-Q",
+                ",".join(QUEUES),
+                "--concurrency",
+                str(self.concurrency),
+                "--hostname",
+                self.hostname,
+                "--loglevel",
+                "INFO",
+                "--without-gossip",
+                "--without-mingle",
+                "--include",
+                "tests.events.crashing_tasks",
             ],
-            cwd=ROOT, env=subprocess_env(), stdout=log, stderr=subprocess.STDOUT,
+            cwd=ROOT,
+            env=subprocess_env(),
+            stdout=log,
+            stderr=subprocess.STDOUT,
         )
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
@@ -110,17 +126,28 @@ class AsgiServer:
         log = open(self.log_path, "wb") if self.log_path else subprocess.DEVNULL  # noqa: SIM115
         self.process = subprocess.Popen(
             [
-                str(BIN / "granian"), "--interface", "asgi", "--host", "127.0.0.1",
-                "--port", str(self.port), "--workers", "1", "config.asgi:application",
+                str(BIN / "granian"),
+                "--interface",
+                "asgi",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+                "--workers",
+                "1",
+                "config.asgi:application",
             ],
-            cwd=ROOT, env=subprocess_env(), stdout=log, stderr=subprocess.STDOUT,
+            cwd=ROOT,
+            env=subprocess_env(),
+            stdout=log,
+            stderr=subprocess.STDOUT,
         )
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise RuntimeError(f"ASGI server exited early ({self.log_path})")
             try:
-                with urllib.request.urlopen(f"{self.url}/healthz", timeout=1) as response:  # noqa: S310
+                with urllib.request.urlopen(f"{self.url}/healthz", timeout=1) as response:
                     if response.status == 200:
                         return self
             except OSError:

@@ -23,11 +23,17 @@ def sign_up_user(*, email: str, password: str, display_name: str = "") -> User:
         raise EmailTaken(email) from exc
 
 
-def issue_api_token(*, email: str, password: str, request=None) -> Token:
-    """Return the user's API token (creating it once); raises InvalidCredentials."""
+def authenticate_user(*, email: str, password: str, request=None) -> User:
+    """The active user with these credentials; raises InvalidCredentials."""
     user = authenticate(request, username=email, password=password)
     if user is None:
         raise InvalidCredentials()
+    return user
+
+
+def issue_api_token(*, email: str, password: str, request=None) -> Token:
+    """Return the user's API token (creating it once); raises InvalidCredentials."""
+    user = authenticate_user(email=email, password=password, request=request)
     token, _ = Token.objects.get_or_create(user=user)
     return token
 

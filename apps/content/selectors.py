@@ -1,8 +1,9 @@
 """Read queries over content, shared by every surface. Visibility rules live here."""
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet, prefetch_related_objects
+from django.db.models.functions import Coalesce
 
-from apps.content.errors import PostNotFound
+from apps.content.errors import NotPostAuthor, PostNotFound
 from apps.content.models import Comment, Post, Tag
 
 
@@ -28,17 +29,30 @@ def published_posts(*, tag: str | None = None) -> QuerySet[Post]:
     return _with_relations(queryset).order_by("-published_at", "-id")
 
 
+def feed_posts(*, tag: str | None = None) -> QuerySet[Post]:
+    """The public feed as pages show it: published posts, newest first, with comment counts."""
+    return published_posts(tag=tag).annotate(comment_count=Count("comments"))
+
+
 def posts_visible_to(user, *, tag: str | None = None, mine: bool = False) -> QuerySet[Post]:
     """Posts `user` may read: published ones plus their own drafts; `mine` keeps their own."""
     queryset = Post.objects.filter(_visible_filter(user))
     if mine:
         if user is None or not user.is_authenticated:
-            return Post.objects.none()
-        queryset = queryset.filter(author_id=user.pk)
+            queryset = queryset.none()
+        else:
+            queryset = queryset.filter(author_id=user.pk)
     if tag:
         queryset = queryset.filter(tags__name=tag)
-    return _with_relations(queryset).annotate(comment_count=Count("comments")).order_by(
-        "-published_at", "-created_at", "-id"
+    return (
+        _with_relations(queryset)
+        .annotate(
+            comment_count=Count("comments"),
+            # When the post appeared: published, else created. Never null, so cursor
+            # pagination can page on it (drafts have no published_at).
+            listed_at=Coalesce("published_at", "created_at"),
+        )
+        .order_by("-published_at", "-created_at", "-id")
     )
 
 
@@ -56,9 +70,22 @@ def post_for_viewer(user, *, pk: int | None = None, slug: str | None = None) -> 
     A draft of someone else is reported as missing, not forbidden, so drafts do not leak.
     """
     lookup = {"pk": pk} if pk is not None else {"slug": slug}
-    post = _with_relations(Post.objects.filter(_visible_filter(user))).filter(**lookup).first()
+    post = (
+        _with_relations(Post.objects.filter(_visible_filter(user)))
+        .filter(**lookup)
+        .annotate(comment_count=Count("comments"))
+        .first()
+    )
     if post is None:
         raise PostNotFound()
+    return post
+
+
+def post_for_editing(user, *, slug: str) -> Post:
+    """The post `user` may change; PostNotFound if hidden from them, NotPostAuthor if not theirs."""
+    post = post_for_viewer(user, slug=slug)
+    if post.author_id != getattr(user, "pk", None):
+        raise NotPostAuthor()
     return post
 
 
@@ -68,3 +95,15 @@ def can_view_post(user, post_id: int) -> bool:
 
 def comments_for_post(post: Post) -> QuerySet[Comment]:
     return post.comments.select_related("author").order_by("created_at", "id")
+
+
+def prefetch_first_comments(posts: list[Post], *, first: int, to_attr: str) -> None:
+    """Attach to each post its `first` oldest comments, authors loaded, as `to_attr`.
+
+    One query for all the posts (a windowed slice), so a page of posts costs the same
+    whatever its size.
+    """
+    comments = Comment.objects.select_related("author").order_by("created_at", "id")
+    prefetch_related_objects(
+        posts, Prefetch("comments", queryset=comments[:first], to_attr=to_attr)
+    )

@@ -9,11 +9,14 @@ from apps.content.errors import CommentsClosed, NotPostAuthor, PostAlreadyPublis
 from apps.content.models import Comment, Post, Tag
 from apps.events.services import publish
 
+# Slugs that name pages under /posts/ rather than a post (/posts/new/ is the writing page).
+RESERVED_SLUGS = frozenset({"new"})
+
 
 def _unique_slug(title: str) -> str:
     base = slugify(title)[:200] or "post"
     slug, n = base, 1
-    while Post.objects.filter(slug=slug).exists():
+    while slug in RESERVED_SLUGS or Post.objects.filter(slug=slug).exists():
         n += 1
         slug = f"{base}-{n}"
     return slug

@@ -16,7 +16,13 @@ class OutboxEventAdmin(admin.ModelAdmin):
     list_filter = ("event_type", ("dispatched_at", admin.EmptyFieldListFilter))
     search_fields = ("id", "event_type", "actor__email")
     readonly_fields = (
-        "id", "event_type", "payload", "actor", "created_at", "dispatched_at", "attempts",
+        "id",
+        "event_type",
+        "payload",
+        "actor",
+        "created_at",
+        "dispatched_at",
+        "attempts",
         "last_error",
     )
     inlines = [SubscriberRunInline]

@@ -10,7 +10,7 @@ class EventDispatchIncomplete(Exception):
 
 
 @shared_task(
-    queue="critical",
+    declared_queue="critical",
     autoretry_for=(EventDispatchIncomplete,),
     retry_backoff=2,
     retry_backoff_max=300,
@@ -22,6 +22,6 @@ def dispatch_event_task(event_id: str) -> None:
         raise EventDispatchIncomplete(", ".join(result.failed))
 
 
-@shared_task(queue="low")
+@shared_task(declared_queue="low")
 def relay_pending_events_task() -> int:
     return services.relay_pending_events()

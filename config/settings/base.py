@@ -18,7 +18,9 @@ VAR_DIR = Path(env.str("KEEL_VAR_DIR", default=str(BASE_DIR / "var")))
 VAR_DIR.mkdir(parents=True, exist_ok=True)
 
 # --- core -------------------------------------------------------------------------------------
-SECRET_KEY = env.str("DJANGO_SECRET_KEY", default="dev-only-keel-secret-key-change-me-in-production")
+SECRET_KEY = env.str(
+    "DJANGO_SECRET_KEY", default="dev-only-keel-secret-key-change-me-in-production"
+)
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
@@ -207,24 +209,29 @@ STORAGES = {
 MEDIA_URL = "media/"
 MEDIA_ROOT = VAR_DIR / "media"
 
-# EMAIL_URL such as smtp+tls://user:pass@host:587 selects SMTP; by default mail is written
-# as files to var/mail, where `make run` users can read it.
-_email = env.email_url("EMAIL_URL", default="filemail://")
-if _email["EMAIL_BACKEND"].endswith("smtp.EmailBackend"):
-    _mailer_options = {
-        "host": _email.get("EMAIL_HOST", "localhost"),
-        "port": _email.get("EMAIL_PORT", 25),
-        "username": _email.get("EMAIL_HOST_USER", ""),
-        "password": _email.get("EMAIL_HOST_PASSWORD", ""),
-        "use_tls": _email.get("EMAIL_USE_TLS", False),
-        "use_ssl": _email.get("EMAIL_USE_SSL", False),
-        "timeout": 10,
-    }
-elif _email["EMAIL_BACKEND"].endswith("filebased.EmailBackend"):
-    _mailer_options = {"file_path": str(VAR_DIR / "mail")}
-else:
-    _mailer_options = {}
-MAILERS = {"default": {"BACKEND": _email["EMAIL_BACKEND"], "OPTIONS": _mailer_options}}
+
+def mailers_from_url(url: str) -> dict:
+    """MAILERS for an EMAIL_URL: smtp://, smtp+tls://, smtps://, or filemail:// (var/mail)."""
+    config = environ.Env.email_url_config(url)
+    backend = config["EMAIL_BACKEND"]
+    options: dict = {}
+    if backend.endswith("smtp.EmailBackend"):
+        options = {
+            "host": config.get("EMAIL_HOST", "localhost"),
+            "port": config.get("EMAIL_PORT", 25),
+            "username": config.get("EMAIL_HOST_USER", ""),
+            "password": config.get("EMAIL_HOST_PASSWORD", ""),
+            "use_tls": config.get("EMAIL_USE_TLS", False),
+            "use_ssl": config.get("EMAIL_USE_SSL", False),
+            "timeout": 10,
+        }
+    elif backend.endswith("filebased.EmailBackend"):
+        options = {"file_path": str(VAR_DIR / "mail")}
+    return {"default": {"BACKEND": backend, "OPTIONS": options}}
+
+
+# By default mail is written as files to var/mail, where `make run` users can read it.
+MAILERS = mailers_from_url(env.str("EMAIL_URL", default="filemail://"))
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Keel <noreply@localhost>")
 
 # --- i18n, time -------------------------------------------------------------------------------

@@ -1,11 +1,12 @@
 """Production: secrets have no default, so a missing one stops the process at start."""
 
 from config.settings.base import *  # noqa: F403
-from config.settings.base import env
+from config.settings.base import env, mailers_from_url
 
 DEBUG = False
 SECRET_KEY = env.str("DJANGO_SECRET_KEY")
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS")
+MAILERS = mailers_from_url(env.str("EMAIL_URL"))
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=True)

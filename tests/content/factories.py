@@ -9,8 +9,14 @@ from tests.accounts.factories import make_user
 _sequence = itertools.count(1)
 
 
-def make_post(*, author=None, title: str | None = None, body: str = "Body text.", tags=(),
-              published: bool = False) -> Post:
+def make_post(
+    *,
+    author=None,
+    title: str | None = None,
+    body: str = "Body text.",
+    tags=(),
+    published: bool = False,
+) -> Post:
     n = next(_sequence)
     return create_post(
         author=author or make_user(),
@@ -22,4 +28,6 @@ def make_post(*, author=None, title: str | None = None, body: str = "Body text."
 
 
 def make_comment(*, post: Post | None = None, author=None, body: str = "A comment.") -> Comment:
-    return add_comment(post=post or make_post(published=True), author=author or make_user(), body=body)
+    return add_comment(
+        post=post or make_post(published=True), author=author or make_user(), body=body
+    )

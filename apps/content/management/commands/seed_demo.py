@@ -16,13 +16,26 @@ DEMO_PASSWORD = os.environ.get("KEEL_DEMO_PASSWORD", "keel-demo-password")
 ADMIN_EMAIL = "admin@keel.localhost"
 
 POSTS = [
-    ("ada@keel.localhost", "Welcome to Keel", "Keel ships accounts, APIs, websockets, jobs and "
-     "events out of the box, so a team writes only its own domain.", ["keel", "announcement"]),
-    ("grace@keel.localhost", "How the event backbone works", "Services publish events inside "
-     "their transaction; an outbox row makes sure every committed event is delivered.",
-     ["events", "architecture"]),
-    ("ada@keel.localhost", "Live comments over websockets", "Open this post in two windows and "
-     "comment in one: the other shows it at once.", ["realtime"]),
+    (
+        "ada@keel.localhost",
+        "Welcome to Keel",
+        "Keel ships accounts, APIs, websockets, jobs and "
+        "events out of the box, so a team writes only its own domain.",
+        ["keel", "announcement"],
+    ),
+    (
+        "grace@keel.localhost",
+        "How the event backbone works",
+        "Services publish events inside "
+        "their transaction; an outbox row makes sure every committed event is delivered.",
+        ["events", "architecture"],
+    ),
+    (
+        "ada@keel.localhost",
+        "Live comments over websockets",
+        "Open this post in two windows and comment in one: the other shows it at once.",
+        ["realtime"],
+    ),
 ]
 
 
@@ -43,15 +56,20 @@ class Command(BaseCommand):
         for email, title, body, tags in POSTS:
             if Post.objects.filter(title=title, author=writers[email]).exists():
                 continue
-            post = create_post(author=writers[email], title=title, body=body, tags=tags,
-                               publish_now=True)
+            post = create_post(
+                author=writers[email], title=title, body=body, tags=tags, publish_now=True
+            )
             other = next(user for mail, user in writers.items() if mail != email)
             add_comment(post=post, author=other, body="Great read, thanks for writing it up.")
             created += 1
         draft_author = writers["ada@keel.localhost"]
         if not Post.objects.filter(author=draft_author, status=Post.Status.DRAFT).exists():
-            create_post(author=draft_author, title="A draft only Ada can see",
-                        body="Drafts are visible to their author alone.", tags=["draft"])
+            create_post(
+                author=draft_author,
+                title="A draft only Ada can see",
+                body="Drafts are visible to their author alone.",
+                tags=["draft"],
+            )
             created += 1
         self.stdout.write(f"Demo data ready ({created} post(s) created).")
         self.stdout.write(f"  admin:   {ADMIN_EMAIL} / {DEMO_PASSWORD}")

@@ -1,0 +1,39 @@
+"""Who may open a post's websocket, checked against a live ASGI server."""
+
+import pytest
+from websockets.exceptions import InvalidStatus
+
+from tests.accounts.factories import make_user
+from tests.content.factories import make_post
+from tests.realtime import open_post_socket
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def _refused_status(server, post_id, **kwargs) -> int:
+    with pytest.raises(InvalidStatus) as refused:
+        open_post_socket(server, post_id, **kwargs)
+    return refused.value.response.status_code
+
+
+def test_anyone_may_follow_a_published_post(asgi_server):
+    post = make_post(published=True)
+    with open_post_socket(asgi_server, post.pk) as socket:
+        socket.send('{"type": "ping"}')
+        assert socket.recv(timeout=5) == '{"type": "pong"}'
+
+
+def test_a_draft_is_followed_by_its_author_only(asgi_server):
+    draft = make_post()
+    with open_post_socket(asgi_server, draft.pk, user=draft.author) as socket:
+        socket.send('{"type": "ping"}')
+        assert socket.recv(timeout=5) == '{"type": "pong"}'
+
+    assert _refused_status(asgi_server, draft.pk) == 403
+    assert _refused_status(asgi_server, draft.pk, user=make_user()) == 403
+
+
+def test_missing_post_and_foreign_origin_are_refused(asgi_server):
+    post = make_post(published=True)
+    assert _refused_status(asgi_server, 999_999) == 403
+    assert _refused_status(asgi_server, post.pk, origin="https://evil.example") == 403

@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "apps.events",
     "apps.content",
     "apps.operations",
+    "apps.realtime",
 ]
 
 MIDDLEWARE = [
@@ -137,7 +138,9 @@ if REDIS_URL:
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    # Event subscribers run in the Celery worker, so the layer must cross processes even
+    # without Redis: the database layer does (see apps/realtime/layers.py).
+    CHANNEL_LAYERS = {"default": {"BACKEND": "apps.realtime.layers.DatabaseChannelLayer"}}
 
 # --- Celery (see config/celery.py for queues and reliability options) -------------------------
 BROKER_DIR = VAR_DIR / "broker"
@@ -150,6 +153,8 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "data_folder_out": str(BROKER_DIR / "out"),
         "processed_folder": str(BROKER_DIR / "processed"),
         "store_processed": False,
+        # The filesystem transport polls; a short interval keeps live updates snappy.
+        "polling_interval": 0.1,
     }
 else:
     CELERY_BROKER_TRANSPORT_OPTIONS = {

@@ -1,0 +1,1 @@
+"""Realtime infrastructure: the channel layer Keel uses when no Redis is configured."""

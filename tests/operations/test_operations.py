@@ -1,0 +1,88 @@
+"""Operator-facing behaviour: health check, API 404s, demo data, the all-in-one server."""
+
+import os
+import signal
+import subprocess
+import time
+import urllib.request
+
+import pytest
+from django.core.management import call_command
+
+from apps.accounts.models import User
+from apps.content.models import Comment, Post
+from tests.live import BIN, ROOT, free_port, subprocess_env
+
+
+@pytest.mark.django_db
+def test_health_reports_database_and_cache(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok", "checks": {"database": "ok", "cache": "ok"}}
+
+
+@pytest.mark.django_db
+def test_unknown_api_address_is_a_problem_document(client):
+    response = client.get("/api/no-such-thing/")
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/problem+json"
+    assert response.json()["title"] == "Not Found"
+
+
+@pytest.mark.django_db
+def test_seed_demo_is_idempotent_and_prints_the_admin(capsys):
+    call_command("seed_demo")
+    first = capsys.readouterr().out
+    counts = (User.objects.count(), Post.objects.count(), Comment.objects.count())
+    call_command("seed_demo")
+    second = capsys.readouterr().out
+
+    assert "admin@keel.localhost / keel-demo-password" in first
+    assert "admin@keel.localhost / keel-demo-password" in second
+    assert (User.objects.count(), Post.objects.count(), Comment.objects.count()) == counts
+    assert User.objects.get(email="admin@keel.localhost").is_superuser
+    assert Post.objects.filter(status=Post.Status.DRAFT).count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_serve_starts_every_process_and_one_interrupt_stops_them_all():
+    port = free_port()
+    serve = subprocess.Popen(
+        [str(BIN / "python"), "manage.py", "serve", "--port", str(port), "--concurrency", "1"],
+        cwd=ROOT,
+        env=subprocess_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        healthy = False
+        while time.monotonic() < deadline and not healthy:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1) as r:
+                    healthy = r.status == 200
+            except OSError:
+                time.sleep(0.3)
+        assert healthy
+        children = subprocess.run(
+            ["pgrep", "-P", str(serve.pid)], capture_output=True, text=True
+        ).stdout.split()
+        assert len(children) == 3  # web, worker, beat
+
+        serve.send_signal(signal.SIGINT)
+        output, _ = serve.communicate(timeout=60)
+    finally:
+        if serve.poll() is None:
+            serve.kill()
+
+    assert serve.returncode == 0
+    assert f"http://127.0.0.1:{port}/api/docs/" in output
+    assert f"ws://127.0.0.1:{port}/ws/posts/<id>/" in output
+    for pid in children:
+        assert not os.path.exists(f"/proc/{pid}") or _is_zombie(pid)
+
+
+def _is_zombie(pid: str) -> bool:
+    with open(f"/proc/{pid}/stat") as stat:
+        return stat.read().split()[2] == "Z"

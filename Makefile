@@ -10,7 +10,12 @@ PY := $(VENV)/bin/python
 MANAGE := $(PY) manage.py
 UV_VERSION := 0.13.9
 # uv on PATH if there is one, else a private copy installed into .tools/ on first use.
-UV := $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
+UV_ON_PATH := $(shell command -v uv 2>/dev/null)
+ifeq ($(UV_ON_PATH),)
+UV := .tools/bin/uv
+else
+UV := $(UV_ON_PATH)
+endif
 TEST_DB_URL ?= postgres://postgres@127.0.0.1:5432/keel
 TEST_REDIS_URL ?= redis://127.0.0.1:6379
 PYTEST_WORKERS ?= 2
@@ -27,7 +32,7 @@ help:
 	  .tools/bin/pip install --quiet "uv==$(UV_VERSION)"
 
 # The virtualenv is rebuilt whenever the lock or the project file changes.
-$(VENV)/.synced: uv.lock pyproject.toml | $(UV)
+$(VENV)/.synced: uv.lock pyproject.toml | $(if $(UV_ON_PATH),,.tools/bin/uv)
 	@python=$$(bin/find-python) && \
 	  UV_PYTHON_DOWNLOADS=never $(UV) sync --locked --python "$$python" --quiet
 	@touch $@

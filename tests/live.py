@@ -35,6 +35,7 @@ def subprocess_env() -> dict[str, str]:
         "DJANGO_SETTINGS_MODULE": "config.settings.test",
         "DATABASE_URL": url,
         "REDIS_URL": settings.REDIS_URL,
+        "REDIS_CACHE_URL": settings.REDIS_CACHE_URL,
         "KEEL_KEY_PREFIX": settings.KEY_PREFIX,
         "PYTHONUNBUFFERED": "1",
     }

@@ -119,13 +119,16 @@ LOGOUT_REDIRECT_URL = "content:feed"
 
 # --- cache, channel layer, broker: Redis when REDIS_URL is set, embedded otherwise ------------
 REDIS_URL = env.str("REDIS_URL", default="")
+# The cache should live in a Redis database of its own: clearing a django-redis cache runs
+# FLUSHDB, which would also drop queued Celery tasks and channel-layer groups.
+REDIS_CACHE_URL = env.str("REDIS_CACHE_URL", default=REDIS_URL)
 KEY_PREFIX = env.str("KEEL_KEY_PREFIX", default="keel")
 
 if REDIS_URL:
     CACHES = {
         "default": {
             "BACKEND": "django_redis.cache.RedisCache",
-            "LOCATION": REDIS_URL,
+            "LOCATION": REDIS_CACHE_URL,
             "KEY_PREFIX": KEY_PREFIX,
             "OPTIONS": {"CLIENT_CLASS": "django_redis.client.DefaultClient"},
         }

@@ -1,7 +1,8 @@
 """Tests: real PostgreSQL and Redis at the local default addresses, overridable by env.
 
-Each pytest-xdist worker gets its own Redis database and key prefix, so workers never see
-each other's cache entries, broker queues or channel groups.
+Each pytest-xdist worker gets two Redis databases of its own (broker and channel layer in
+one, cache in the other, so a test's cache.clear() never drops queued tasks) and its own key
+prefix, so workers never see each other's cache entries, broker queues or channel groups.
 """
 
 import os
@@ -11,8 +12,11 @@ _worker_index = int(_worker.removeprefix("gw") or 0)
 os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/keel")
 os.environ.setdefault("DATABASE_POOL", "false")
 _redis_base = os.environ.get("KEEL_TEST_REDIS_URL", "redis://127.0.0.1:6379")
-os.environ.setdefault("REDIS_URL", f"{_redis_base}/{1 + _worker_index % 15}")
-os.environ.setdefault("KEEL_KEY_PREFIX", f"keel-test-{_worker}")
+# Assigned, not defaulted: pytest-xdist's workers inherit the environment of the controller,
+# which loaded these settings too, and each worker must still get its own databases.
+os.environ["REDIS_URL"] = f"{_redis_base}/{(1 + 2 * _worker_index) % 16}"
+os.environ["REDIS_CACHE_URL"] = f"{_redis_base}/{(2 + 2 * _worker_index) % 16}"
+os.environ["KEEL_KEY_PREFIX"] = f"keel-test-{_worker}"
 
 from config.settings.base import *  # noqa: E402, F403
 

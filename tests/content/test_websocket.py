@@ -5,7 +5,7 @@ from websockets.exceptions import InvalidStatus
 
 from tests.accounts.factories import make_user
 from tests.content.factories import make_post
-from tests.realtime import open_post_socket
+from tests.websocket_client import open_post_socket
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

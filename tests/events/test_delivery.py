@@ -11,7 +11,7 @@ from apps.events.models import OutboxEvent, SubscriberRun
 from apps.events.tasks import dispatch_event_task, relay_pending_events_task
 from tests.content.factories import make_comment, make_post
 from tests.live import BIN, ROOT, subprocess_env
-from tests.realtime import open_post_socket, receive_first, receive_messages
+from tests.websocket_client import open_post_socket, receive_first, receive_messages
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

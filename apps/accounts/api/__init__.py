@@ -1,0 +1,1 @@
+"""REST API of accounts: sign-up, tokens, sessions, the current user."""

@@ -1,0 +1,1 @@
+"""REST API of content: posts and their comments."""

@@ -1,1 +1,11 @@
-urlpatterns = []
+"""Post and comment endpoints, mounted under /api/."""
+
+from rest_framework.routers import SimpleRouter
+
+from apps.content.api.views import PostViewSet
+
+# Path converters, not regexes: ids are typed as integers in the URLs and the schema.
+router = SimpleRouter(use_regex_path=False)
+router.register("posts", PostViewSet, basename="post")
+
+urlpatterns = router.urls

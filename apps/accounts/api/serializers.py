@@ -1,0 +1,39 @@
+"""What the account endpoints read and write: sign-up, credentials, users, tokens."""
+
+from rest_framework import serializers
+
+from apps.accounts.models import User
+
+
+class SignUpSerializer(serializers.Serializer):
+    email = serializers.EmailField()
+    password = serializers.CharField(trim_whitespace=False, style={"input_type": "password"})
+    display_name = serializers.CharField(
+        required=False, allow_blank=True, max_length=150, default=""
+    )
+
+
+class CredentialsSerializer(serializers.Serializer):
+    email = serializers.CharField()
+    password = serializers.CharField(trim_whitespace=False, style={"input_type": "password"})
+
+
+class UserSerializer(serializers.ModelSerializer):
+    name = serializers.CharField(
+        read_only=True, help_text="The display name, else the e-mail's local part."
+    )
+
+    class Meta:
+        model = User
+        fields = ["id", "email", "display_name", "name"]
+        read_only_fields = fields
+
+
+class TokenSerializer(serializers.Serializer):
+    token = serializers.CharField(
+        source="key", help_text="Send it as `Authorization: Token <token>`."
+    )
+
+
+class SessionSerializer(serializers.Serializer):
+    user = UserSerializer(allow_null=True, help_text="The signed-in user, or null.")

@@ -1,0 +1,150 @@
+"""Post and comment endpoints: thin over the content selectors and services."""
+
+from django.urls import reverse
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from apps.api.pagination import CommentCursorPagination, PostCursorPagination
+from apps.api.problems import problem_responses
+from apps.content import selectors, services
+from apps.content.api.serializers import (
+    CommentInputSerializer,
+    CommentSerializer,
+    PostFilterSerializer,
+    PostInputSerializer,
+    PostSerializer,
+)
+from apps.content.models import Post
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="Posts you may read, newest first",
+        parameters=[PostFilterSerializer],
+        responses={200: PostSerializer(many=True), **problem_responses(404, 422)},
+    ),
+    create=extend_schema(
+        summary="Write a draft",
+        request=PostInputSerializer,
+        responses={201: PostSerializer, **problem_responses(400, 401, 415, 422)},
+    ),
+    retrieve=extend_schema(
+        summary="One post",
+        responses={200: PostSerializer, **problem_responses(404)},
+    ),
+    partial_update=extend_schema(
+        summary="Change a post's title, body or tags (author only)",
+        request=PostInputSerializer,
+        responses={200: PostSerializer, **problem_responses(400, 401, 403, 404, 415, 422)},
+    ),
+    destroy=extend_schema(
+        summary="Delete a post (author only)",
+        responses={
+            204: OpenApiResponse(description="Deleted."),
+            **problem_responses(401, 403, 404),
+        },
+    ),
+)
+class PostViewSet(viewsets.GenericViewSet):
+    # Published posts are for everyone, drafts for their author only: a draft of someone
+    # else answers 404 to every request, as if it did not exist.
+
+    serializer_class = PostSerializer
+    pagination_class = PostCursorPagination
+    lookup_value_converter = "int"
+    # No PUT: a PATCH sends what changes.
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+
+    def get_queryset(self):
+        # Only drf-spectacular asks for it (to type the schema); the actions below call the
+        # selectors with the arguments each needs.
+        return selectors.posts_visible_to(self.request.user)
+
+    def _post(self) -> Post:
+        return selectors.post_for_viewer(self.request.user, pk=self.kwargs["pk"])
+
+    def _validated(self, serializer_class, *, partial: bool = False) -> dict:
+        serializer = serializer_class(data=self.request.data, partial=partial)
+        serializer.is_valid(raise_exception=True)
+        return serializer.validated_data
+
+    def _present(self, post: Post, *, status_code: int = status.HTTP_200_OK) -> Response:
+        # Read back through the selector: the services return the bare row, without the
+        # comment count or fresh tags the representation shows.
+        fresh = selectors.post_for_viewer(self.request.user, pk=post.pk)
+        return Response(self.get_serializer(fresh).data, status=status_code)
+
+    def list(self, request):
+        filters = PostFilterSerializer(data=request.query_params)
+        filters.is_valid(raise_exception=True)
+        posts = selectors.posts_visible_to(
+            request.user,
+            tag=filters.validated_data.get("tag") or None,
+            mine=filters.validated_data["mine"],
+        )
+        page = self.paginate_queryset(posts)
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+    def create(self, request):
+        data = self._validated(PostInputSerializer)
+        post = services.create_post(author=request.user, **data)
+        response = self._present(post, status_code=status.HTTP_201_CREATED)
+        response["Location"] = request.build_absolute_uri(
+            reverse("api:post-detail", kwargs={"pk": post.pk})
+        )
+        return response
+
+    def retrieve(self, request, pk=None):
+        return Response(self.get_serializer(self._post()).data)
+
+    def partial_update(self, request, pk=None):
+        post = self._post()
+        data = self._validated(PostInputSerializer, partial=True)
+        services.update_post(post=post, actor=request.user, **data)
+        return self._present(post)
+
+    def destroy(self, request, pk=None):
+        services.delete_post(post=self._post(), actor=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(
+        operation_id="posts_publish",
+        summary="Publish a draft (author only)",
+        request=None,
+        responses={200: PostSerializer, **problem_responses(401, 403, 404, 409)},
+    )
+    @action(detail=True, methods=["post"])
+    def publish(self, request, pk=None):
+        post = services.publish_post(post=self._post(), actor=request.user)
+        return self._present(post)
+
+    @extend_schema(
+        operation_id="posts_comments_list",
+        summary="Comments on a post, oldest first",
+        responses={200: CommentSerializer(many=True), **problem_responses(404)},
+    )
+    @action(
+        detail=True,
+        methods=["get"],
+        pagination_class=CommentCursorPagination,
+        serializer_class=CommentSerializer,
+    )
+    def comments(self, request, pk=None):
+        comments = selectors.comments_for_post(self._post())
+        page = self.paginate_queryset(comments)
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+    @extend_schema(
+        operation_id="posts_comments_create",
+        summary="Comment on a published post",
+        request=CommentInputSerializer,
+        responses={201: CommentSerializer, **problem_responses(400, 401, 404, 409, 415, 422)},
+    )
+    @comments.mapping.post
+    def add_comment(self, request, pk=None):
+        post = self._post()
+        data = self._validated(CommentInputSerializer)
+        comment = services.add_comment(post=post, author=request.user, body=data["body"])
+        return Response(CommentSerializer(comment).data, status=status.HTTP_201_CREATED)

@@ -1,0 +1,236 @@
+"""Sign-up, API tokens, browser sessions and the current user over REST."""
+
+import pytest
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+from apps.accounts.models import User
+from apps.accounts.services import issue_api_token
+from apps.content.models import Post
+from tests.accounts.factories import PASSWORD, make_user
+
+pytestmark = pytest.mark.django_db
+
+PROBLEM = "application/problem+json"
+
+
+def token_client(user) -> APIClient:
+    client = APIClient()
+    token = issue_api_token(email=user.email, password=PASSWORD)
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    return client
+
+
+def test_sign_up_creates_the_account_and_returns_it():
+    response = APIClient().post(
+        "/api/auth/signup/",
+        {"email": "Ann@Example.com", "password": PASSWORD, "display_name": "Ann Lee"},
+        format="json",
+    )
+
+    user = User.objects.get(email="ann@example.com")
+    assert response.status_code == 201
+    assert response.json() == {
+        "id": user.pk,
+        "email": "ann@example.com",
+        "display_name": "Ann Lee",
+        "name": "Ann Lee",
+    }
+    assert user.check_password(PASSWORD)
+
+
+def test_sign_up_with_a_weak_password_lists_the_validators_complaints():
+    response = APIClient().post(
+        "/api/auth/signup/", {"email": "ann@example.com", "password": "abc"}, format="json"
+    )
+
+    assert response.status_code == 422
+    assert response["Content-Type"] == PROBLEM
+    assert response.json()["errors"] == [
+        {
+            "field": "password",
+            "message": "This password is too short. It must contain at least 8 characters.",
+            "code": "password_too_short",
+        },
+        {
+            "field": "password",
+            "message": "This password is too common.",
+            "code": "password_too_common",
+        },
+    ]
+    assert not User.objects.filter(email="ann@example.com").exists()
+
+
+def test_sign_up_with_a_taken_email_is_a_409_problem():
+    make_user(email="ann@example.com")
+
+    response = APIClient().post(
+        "/api/auth/signup/", {"email": "ANN@example.com", "password": PASSWORD}, format="json"
+    )
+
+    assert response.status_code == 409
+    assert response.json()["code"] == "email_taken"
+    assert response.json()["detail"] == (
+        "An account with the e-mail ann@example.com already exists."
+    )
+    assert User.objects.filter(email__iexact="ann@example.com").count() == 1
+
+
+def test_sign_up_with_a_malformed_email_is_refused():
+    response = APIClient().post(
+        "/api/auth/signup/", {"email": "not-an-email", "password": PASSWORD}, format="json"
+    )
+
+    assert response.status_code == 422
+    assert response.json()["errors"] == [
+        {"field": "email", "message": "Enter a valid email address.", "code": "invalid"}
+    ]
+    assert User.objects.count() == 0
+
+
+def test_token_is_issued_for_the_right_password_and_stays_the_same():
+    user = make_user(email="ann@example.com")
+    client = APIClient()
+    credentials = {"email": "ann@example.com", "password": PASSWORD}
+
+    first = client.post("/api/auth/token/", credentials, format="json")
+    second = client.post("/api/auth/token/", credentials, format="json")
+
+    assert first.status_code == 200
+    assert first.json() == {"token": Token.objects.get(user=user).key}
+    assert second.json() == first.json()
+
+
+def test_token_for_a_wrong_password_is_a_400_problem():
+    make_user(email="ann@example.com")
+
+    response = APIClient().post(
+        "/api/auth/token/", {"email": "ann@example.com", "password": "wrong"}, format="json"
+    )
+
+    assert response.status_code == 400
+    assert response["Content-Type"] == PROBLEM
+    assert response.json() == {
+        "type": "urn:keel:problem:invalid_credentials",
+        "title": "Invalid credentials",
+        "status": 400,
+        "detail": "The e-mail or password is incorrect.",
+        "code": "invalid_credentials",
+    }
+    assert not Token.objects.exists()
+
+
+def test_revoking_the_token_makes_it_stop_working():
+    user = make_user()
+    client = token_client(user)
+
+    revoked = client.delete("/api/auth/token/")
+    after = client.get("/api/me/")
+
+    assert revoked.status_code == 204
+    assert after.status_code == 401
+    assert after.json()["detail"] == "Invalid token."
+    assert not Token.objects.filter(user=user).exists()
+
+
+def test_revoking_a_token_needs_one():
+    response = APIClient().delete("/api/auth/token/")
+
+    assert response.status_code == 401
+    assert response["Content-Type"] == PROBLEM
+
+
+def test_me_shows_the_current_user():
+    user = make_user(email="bo@example.com")
+
+    response = token_client(user).get("/api/me/")
+
+    assert response.status_code == 200
+    assert response.json() == {
+        "id": user.pk,
+        "email": "bo@example.com",
+        "display_name": "",
+        "name": "bo",
+    }
+
+
+def test_me_is_a_401_problem_when_anonymous():
+    response = APIClient().get("/api/me/")
+
+    assert response.status_code == 401
+    assert response["Content-Type"] == PROBLEM
+    assert response.json()["code"] == "not_authenticated"
+
+
+def test_browser_session_sign_in_with_csrf_then_sign_out():
+    user = make_user(email="cy@example.com", display_name="Cy")
+    browser = APIClient(enforce_csrf_checks=True)
+
+    before = browser.get("/api/auth/session/")
+    csrf = browser.cookies["csrftoken"].value
+    signed_in = browser.post(
+        "/api/auth/session/",
+        {"email": "cy@example.com", "password": PASSWORD},
+        format="json",
+        HTTP_X_CSRFTOKEN=csrf,
+    )
+    me = browser.get("/api/me/")
+    session = browser.get("/api/auth/session/")
+    signed_out = browser.delete(
+        "/api/auth/session/", HTTP_X_CSRFTOKEN=browser.cookies["csrftoken"].value
+    )
+    after = browser.get("/api/me/")
+
+    assert before.json() == {"user": None}
+    assert signed_in.status_code == 200
+    assert signed_in.json()["id"] == user.pk
+    assert me.json()["email"] == "cy@example.com"
+    assert session.json()["user"]["name"] == "Cy"
+    assert signed_out.status_code == 204
+    assert after.status_code == 401
+
+
+def test_session_sign_in_without_the_csrf_token_is_refused():
+    make_user(email="cy@example.com")
+    browser = APIClient(enforce_csrf_checks=True)
+    browser.get("/api/auth/session/")
+
+    response = browser.post(
+        "/api/auth/session/", {"email": "cy@example.com", "password": PASSWORD}, format="json"
+    )
+
+    assert response.status_code == 403
+    assert response["Content-Type"] == PROBLEM
+    assert response.json()["detail"] == "CSRF Failed: CSRF token missing."
+    assert browser.get("/api/me/").status_code == 401
+
+
+def test_session_writes_need_the_csrf_token_too():
+    make_user(email="cy@example.com")
+    browser = APIClient(enforce_csrf_checks=True)
+    browser.get("/api/auth/session/")
+    browser.post(
+        "/api/auth/session/",
+        {"email": "cy@example.com", "password": PASSWORD},
+        format="json",
+        HTTP_X_CSRFTOKEN=browser.cookies["csrftoken"].value,
+    )
+
+    response = browser.post("/api/posts/", {"title": "Forged"}, format="json")
+
+    assert response.status_code == 403
+    assert response.json()["detail"] == "CSRF Failed: CSRF token missing."
+    assert not Post.objects.exists()
+
+
+def test_session_sign_in_with_a_wrong_password_is_a_400_problem():
+    make_user(email="cy@example.com")
+    browser = APIClient()
+
+    response = browser.post(
+        "/api/auth/session/", {"email": "cy@example.com", "password": "nope"}, format="json"
+    )
+
+    assert response.status_code == 400
+    assert response.json()["code"] == "invalid_credentials"
+    assert browser.get("/api/me/").status_code == 401

@@ -1,0 +1,232 @@
+"""Every REST error is an RFC 9457 problem, with the status its cause deserves."""
+
+import pytest
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from rest_framework import exceptions
+from rest_framework.test import APIClient
+
+from apps.accounts.services import issue_api_token
+from apps.api.problems import problem_exception_handler
+from apps.content.models import Post
+from tests.accounts.factories import PASSWORD, make_user
+from tests.content.factories import make_post
+
+pytestmark = pytest.mark.django_db
+
+PROBLEM = "application/problem+json"
+
+
+def token_client(user) -> APIClient:
+    client = APIClient()
+    token = issue_api_token(email=user.email, password=PASSWORD)
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    return client
+
+
+def test_missing_post_is_a_404_problem():
+    response = APIClient().get("/api/posts/999999/")
+
+    assert response.status_code == 404
+    assert response["Content-Type"] == PROBLEM
+    assert response.json() == {
+        "type": "urn:keel:problem:post_not_found",
+        "title": "Post not found",
+        "status": 404,
+        "detail": "No such post.",
+        "code": "post_not_found",
+    }
+
+
+def test_anonymous_write_is_a_401_problem_with_a_token_challenge():
+    response = APIClient().post("/api/posts/", {"title": "Hello"}, format="json")
+
+    assert response.status_code == 401
+    assert response["Content-Type"] == PROBLEM
+    assert response["WWW-Authenticate"] == "Token"
+    assert response.json() == {
+        "type": "about:blank",
+        "title": "Unauthorized",
+        "status": 401,
+        "detail": "Authentication credentials were not provided.",
+        "code": "not_authenticated",
+    }
+
+
+def test_unknown_token_is_a_401_problem():
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION="Token not-a-real-token")
+
+    response = client.get("/api/posts/")
+
+    assert response.status_code == 401
+    assert response["Content-Type"] == PROBLEM
+    assert response.json()["detail"] == "Invalid token."
+    assert response.json()["code"] == "authentication_failed"
+
+
+def test_editing_someone_elses_post_is_a_403_problem():
+    post = make_post(published=True)
+    client = token_client(make_user())
+
+    response = client.patch(f"/api/posts/{post.pk}/", {"title": "Mine now"}, format="json")
+
+    assert response.status_code == 403
+    assert response["Content-Type"] == PROBLEM
+    assert response.json() == {
+        "type": "urn:keel:problem:not_post_author",
+        "title": "Not the author of the post",
+        "status": 403,
+        "detail": "Only the author of a post may change it.",
+        "code": "not_post_author",
+    }
+
+
+def test_put_is_a_405_problem():
+    post = make_post(published=True)
+    client = token_client(post.author)
+
+    response = client.put(f"/api/posts/{post.pk}/", {"title": "Replaced"}, format="json")
+
+    assert response.status_code == 405
+    assert response["Content-Type"] == PROBLEM
+    assert response.json()["detail"] == 'Method "PUT" not allowed.'
+    assert response.json()["code"] == "method_not_allowed"
+    assert "PUT" not in response["Allow"]
+
+
+def test_malformed_json_is_a_400_problem_and_saves_nothing():
+    author = make_user()
+    client = token_client(author)
+
+    response = client.post(
+        "/api/posts/", data='{"title": "Unclosed', content_type="application/json"
+    )
+
+    assert response.status_code == 400
+    assert response["Content-Type"] == PROBLEM
+    assert response.json()["title"] == "Bad Request"
+    assert response.json()["code"] == "parse_error"
+    assert response.json()["detail"].startswith("JSON parse error")
+    assert not Post.objects.filter(author=author).exists()
+
+
+def test_a_form_body_is_a_415_problem_naming_json():
+    client = token_client(make_user())
+
+    response = client.post("/api/posts/", data="title=Hello", content_type="text/plain")
+
+    assert response.status_code == 415
+    assert response["Content-Type"] == PROBLEM
+    assert response["Accept-Post"] == "application/json"
+    assert response.json()["detail"] == (
+        'Unsupported media type "text/plain" in request. Send the body as application/json.'
+    )
+    assert response.json()["code"] == "unsupported_media_type"
+
+
+def test_invalid_input_lists_every_field_with_its_code():
+    client = token_client(make_user())
+
+    response = client.post("/api/posts/", {"body": 7, "tags": "django"}, format="json")
+
+    assert response.status_code == 422
+    assert response["Content-Type"] == PROBLEM
+    assert response.json() == {
+        "type": "urn:keel:problem:invalid",
+        "title": "Invalid input",
+        "status": 422,
+        "detail": "The request has 2 invalid values; see errors.",
+        "code": "invalid",
+        "errors": [
+            {"field": "title", "message": "This field is required.", "code": "required"},
+            {
+                "field": "tags",
+                "message": 'Expected a list of items but got type "str".',
+                "code": "not_a_list",
+            },
+        ],
+    }
+
+
+def test_an_invalid_item_of_a_list_is_named_by_its_index():
+    client = token_client(make_user())
+
+    response = client.post(
+        "/api/posts/", {"title": "Tagged", "tags": ["ok", {"a": 1}]}, format="json"
+    )
+
+    assert response.status_code == 422
+    assert response.json()["errors"] == [
+        {"field": "tags.1", "message": "Not a valid string.", "code": "invalid"}
+    ]
+
+
+def test_a_broken_content_rule_is_a_422_problem_on_its_field():
+    client = token_client(make_user())
+
+    response = client.post("/api/posts/", {"title": "   "}, format="json")
+
+    assert response.status_code == 422
+    assert response.json() == {
+        "type": "urn:keel:problem:invalid_content",
+        "title": "Invalid content",
+        "status": 422,
+        "detail": "A title is required.",
+        "code": "invalid_content",
+        "errors": [
+            {"field": "title", "message": "A title is required.", "code": "invalid_content"}
+        ],
+    }
+
+
+def test_a_bad_cursor_is_a_404_problem():
+    response = APIClient().get("/api/posts/", {"cursor": "garbage"})
+
+    assert response.status_code == 404
+    assert response["Content-Type"] == PROBLEM
+    assert response.json()["detail"] == "Invalid cursor"
+
+
+def test_an_unknown_api_address_is_a_404_problem():
+    response = APIClient().get("/api/no-such-thing/")
+
+    assert response.status_code == 404
+    assert response["Content-Type"] == PROBLEM
+    assert response.json()["status"] == 404
+
+
+def test_too_many_password_attempts_are_a_429_problem_with_retry_after():
+    user = make_user()
+    client = APIClient()
+    attempt = {"email": user.email, "password": "wrong password"}
+    statuses = [
+        client.post("/api/auth/token/", attempt, format="json").status_code for _ in range(20)
+    ]
+
+    response = client.post("/api/auth/token/", {**attempt, "password": PASSWORD}, format="json")
+
+    assert statuses == [400] * 20
+    assert response.status_code == 429
+    assert response["Content-Type"] == PROBLEM
+    retry_after = int(response["Retry-After"])
+    assert 50 <= retry_after <= 60  # a minute's window, less the time the attempts took
+    assert response.json()["code"] == "throttled"
+    assert response.json()["detail"] == (
+        f"Request was throttled. Expected available in {retry_after} seconds."
+    )
+
+
+def test_django_errors_keep_their_status():
+    not_found = problem_exception_handler(Http404("No Post matches the given query."), {})
+    forbidden = problem_exception_handler(PermissionDenied(), {})
+
+    assert (not_found.status_code, not_found.data["code"]) == (404, "not_found")
+    assert not_found.data["detail"] == "Not found."
+    assert (forbidden.status_code, forbidden.data["code"]) == (403, "permission_denied")
+    assert forbidden.content_type == PROBLEM
+
+
+def test_an_unexpected_error_is_left_to_the_500_handler():
+    assert problem_exception_handler(RuntimeError("boom"), {}) is None
+    assert problem_exception_handler(exceptions.Throttled(wait=3), {}).status_code == 429

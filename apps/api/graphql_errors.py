@@ -1,0 +1,85 @@
+"""How GraphQL mutations report failure: `errors: [{field, message, code}]` in their payload."""
+
+import graphene
+
+from apps.accounts.errors import AccountError
+from apps.content.errors import ContentError
+
+# Codes of the GraphQL surface itself; every other code is a domain error's `.code`.
+UNAUTHENTICATED = "unauthenticated"
+NOT_FOUND = "not_found"
+
+# Errors the services raise on purpose; anything else is a bug and surfaces as a GraphQL error.
+DOMAIN_ERRORS = (AccountError, ContentError)
+
+
+class Error(graphene.ObjectType):
+    """One reason a mutation did nothing; `code` is stable, `message` is for people."""
+
+    field = graphene.String(
+        description="The argument or input field at fault; null when it is the whole operation."
+    )
+    message = graphene.String(required=True)
+    code = graphene.String(required=True)
+
+
+class MutationFailed(Exception):
+    """Raised inside a mutation to stop it and report these errors in its payload."""
+
+    def __init__(self, *errors: Error) -> None:
+        super().__init__("; ".join(error.message for error in errors))
+        self.errors = list(errors)
+
+
+def error_from_domain(exc: Exception) -> Error:
+    return Error(field=getattr(exc, "field", None), message=str(exc), code=exc.code)
+
+
+def require_user(info):
+    """The signed-in user of this request; anonymous callers get the `unauthenticated` error."""
+    user = info.context.user
+    if not user.is_authenticated:
+        raise MutationFailed(Error(field=None, message="Sign in to do this.", code=UNAUTHENTICATED))
+    return user
+
+
+def parse_id(raw) -> int | None:
+    """A database id from an `ID` argument, or None when it cannot name a row."""
+    try:
+        value = int(str(raw))
+    except (TypeError, ValueError):
+        return None
+    # Out-of-range numbers would make PostgreSQL raise instead of finding nothing.
+    return value if 0 < value < 2**63 else None
+
+
+class KeelMutation(graphene.Mutation):
+    """Base of every mutation: `perform` does the work; failures become payload errors.
+
+    A subclass implements `perform(info, **arguments)` as fetch, check permission, clean,
+    call the service, return the payload. It raises MutationFailed, or lets a domain error
+    through, to fail. Services write in their own transaction, so a failure leaves nothing
+    behind and other mutations of the same request keep their effect.
+    """
+
+    class Meta:
+        abstract = True
+
+    errors = graphene.List(graphene.NonNull(Error), required=True)
+
+    @classmethod
+    def mutate(cls, root, info, **arguments):
+        try:
+            return cls.perform(info, **arguments)
+        except MutationFailed as failure:
+            return cls(errors=failure.errors)
+        except DOMAIN_ERRORS as exc:
+            return cls(errors=[error_from_domain(exc)])
+
+    @classmethod
+    def perform(cls, info, **arguments):
+        raise NotImplementedError
+
+    @staticmethod
+    def resolve_errors(payload, info):
+        return payload.errors or []

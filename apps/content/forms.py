@@ -1,0 +1,57 @@
+"""Forms of the content pages: they parse the input; apps.content.rules judge it."""
+
+from django import forms
+
+from apps.content import rules
+from apps.content.errors import InvalidContent
+
+
+class PostForm(forms.Form):
+    title = forms.CharField(
+        label="Title",
+        # Length and blank checks are the services' (rules.clean_title); the form only parses.
+        required=False,
+        widget=forms.TextInput(attrs={"maxlength": rules.TITLE_MAX_LENGTH, "required": True}),
+    )
+    body = forms.CharField(
+        label="Body",
+        required=False,
+        strip=False,
+        widget=forms.Textarea(attrs={"rows": 14}),
+    )
+    tags = forms.CharField(
+        label="Tags",
+        required=False,
+        help_text=(
+            f"Separate tags with commas, e.g. “django, web-dev”. "
+            f"Up to {rules.TAGS_PER_POST} tags of letters, digits and hyphens."
+        ),
+    )
+
+    def clean_tags(self) -> list[str]:
+        return [name.strip() for name in self.cleaned_data["tags"].split(",") if name.strip()]
+
+    def add_content_error(self, error: InvalidContent) -> None:
+        """Show a service's verdict next to the field it is about."""
+        self.add_error(error.field if error.field in self.fields else None, str(error))
+
+    @staticmethod
+    def initial_for(post) -> dict:
+        return {
+            "title": post.title,
+            "body": post.body,
+            "tags": ", ".join(tag.name for tag in post.tags.all()),
+        }
+
+
+class CommentForm(forms.Form):
+    body = forms.CharField(
+        label="Your comment",
+        required=False,
+        widget=forms.Textarea(
+            attrs={"rows": 4, "maxlength": rules.COMMENT_MAX_LENGTH, "required": True}
+        ),
+    )
+
+    def add_content_error(self, error: InvalidContent) -> None:
+        self.add_error(error.field if error.field in self.fields else None, str(error))

@@ -1,0 +1,154 @@
+"""Pages of posts and comments: they parse forms, call the content services and selectors,
+and turn domain errors into form errors or messages, keeping what the user typed."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from apps.content import selectors, services
+from apps.content.errors import (
+    CommentsClosed,
+    InvalidContent,
+    NotPostAuthor,
+    PostAlreadyPublished,
+    PostNotFound,
+)
+from apps.content.forms import CommentForm, PostForm
+from apps.content.models import Post
+
+FEED_PAGE_SIZE = 10
+
+
+def _visible_post(request: HttpRequest, slug: str) -> Post:
+    try:
+        return selectors.post_for_viewer(request.user, slug=slug)
+    except PostNotFound as error:
+        raise Http404(str(error)) from error
+
+
+def _editable_post(request: HttpRequest, slug: str) -> Post:
+    """The post if the user wrote it; 404 if they may not see it, 403 if it is someone else's."""
+    try:
+        return selectors.post_for_editing(request.user, slug=slug)
+    except PostNotFound as error:
+        raise Http404(str(error)) from error
+    except NotPostAuthor as error:
+        raise PermissionDenied(str(error)) from error
+
+
+def feed(request: HttpRequest) -> HttpResponse:
+    tag = request.GET.get("tag", "").strip().lower() or None
+    page = Paginator(selectors.feed_posts(tag=tag), FEED_PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    return render(request, "content/feed.html", {"page": page, "tag": tag})
+
+
+def _render_post(
+    request: HttpRequest, post: Post, comment_form: CommentForm | None = None
+) -> HttpResponse:
+    context = {
+        "post": post,
+        "comments": selectors.comments_for_post(post),
+        "comment_form": comment_form or CommentForm(),
+        "is_author": post.author_id == request.user.pk,
+    }
+    return render(request, "content/post_detail.html", context)
+
+
+def post_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    return _render_post(request, _visible_post(request, slug))
+
+
+@login_required
+def post_create(request: HttpRequest) -> HttpResponse:
+    form = PostForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        publish_now = request.POST.get("action") == "publish"
+        try:
+            post = services.create_post(
+                author=request.user,
+                title=form.cleaned_data["title"],
+                body=form.cleaned_data["body"],
+                tags=form.cleaned_data["tags"],
+                publish_now=publish_now,
+            )
+        except InvalidContent as error:
+            form.add_content_error(error)
+        else:
+            messages.success(request, "Your post is published." if publish_now else "Draft saved.")
+            return redirect("content:post", slug=post.slug)
+    return render(request, "content/post_form.html", {"form": form, "post": None})
+
+
+@login_required
+def post_edit(request: HttpRequest, slug: str) -> HttpResponse:
+    post = _editable_post(request, slug)
+    if request.method != "POST":
+        form = PostForm(initial=PostForm.initial_for(post))
+        return render(request, "content/post_form.html", {"form": form, "post": post})
+    form = PostForm(request.POST)
+    if form.is_valid():
+        try:
+            services.update_post(
+                post=post,
+                actor=request.user,
+                title=form.cleaned_data["title"],
+                body=form.cleaned_data["body"],
+                tags=form.cleaned_data["tags"],
+            )
+        except InvalidContent as error:
+            form.add_content_error(error)
+        else:
+            messages.success(request, "Your changes are saved.")
+            return redirect("content:post", slug=post.slug)
+    # The service may have changed the instance before refusing; show the stored post.
+    post.refresh_from_db()
+    return render(request, "content/post_form.html", {"form": form, "post": post})
+
+
+@login_required
+@require_POST
+def post_publish(request: HttpRequest, slug: str) -> HttpResponse:
+    post = _visible_post(request, slug)
+    try:
+        services.publish_post(post=post, actor=request.user)
+    except NotPostAuthor as error:
+        raise PermissionDenied(str(error)) from error
+    except PostAlreadyPublished as error:
+        messages.info(request, str(error))
+    else:
+        messages.success(request, "Your post is published.")
+    return redirect("content:post", slug=post.slug)
+
+
+@login_required
+@require_POST
+def comment_create(request: HttpRequest, slug: str) -> HttpResponse:
+    post = _visible_post(request, slug)
+    form = CommentForm(request.POST)
+    if form.is_valid():
+        try:
+            comment = services.add_comment(
+                post=post, author=request.user, body=form.cleaned_data["body"]
+            )
+        except InvalidContent as error:
+            form.add_content_error(error)
+        except CommentsClosed as error:
+            # A draft's page has no comment form to show the error in.
+            messages.error(request, str(error))
+            return redirect("content:post", slug=post.slug)
+        else:
+            post_url = reverse("content:post", kwargs={"slug": post.slug})
+            return redirect(f"{post_url}#comment-{comment.pk}")
+    return _render_post(request, post, comment_form=form)
+
+
+@login_required
+def drafts(request: HttpRequest) -> HttpResponse:
+    return render(request, "content/drafts.html", {"posts": selectors.drafts_of(request.user)})

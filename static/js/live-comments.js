@@ -1,0 +1,186 @@
+/*
+ * Live comments: new comments on this post appear without a reload.
+ *
+ * Progressive enhancement: the page works without this script. It opens a websocket to
+ * /ws/posts/<post id>/ and appends each "comment.created" message to the comment list,
+ * building nodes with textContent (never innerHTML) and skipping comments already shown.
+ * Delivery over the socket is at most once, so after a reconnect it reloads the page's
+ * comments once to pick up any it missed, then reconnects with growing, jittered delays.
+ * The post element's data-live attribute says "connected", "reconnecting" or "off".
+ */
+(function () {
+  "use strict";
+
+  var CLOSE_FORBIDDEN = 4403; // the server's "you may not see this post": do not retry
+  var MIN_DELAY_MS = 1000;
+  var MAX_DELAY_MS = 30000;
+  var MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+
+  var post = document.querySelector("[data-post-id][data-live-comments]");
+  if (!post || !("WebSocket" in window)) {
+    return;
+  }
+  var list = post.querySelector("[data-comment-list]");
+  if (!list) {
+    return;
+  }
+  var postId = post.getAttribute("data-post-id");
+  var countLabel = post.querySelector("[data-comment-count]");
+  var emptyNote = post.querySelector("[data-comments-empty]");
+  var delay = MIN_DELAY_MS;
+  var connectedBefore = false;
+
+  function socketUrl() {
+    var scheme = window.location.protocol === "https:" ? "wss:" : "ws:";
+    return scheme + "//" + window.location.host + "/ws/posts/" + encodeURIComponent(postId) + "/";
+  }
+
+  function isShown(commentId) {
+    var items = list.querySelectorAll("[data-comment-id]");
+    for (var i = 0; i < items.length; i += 1) {
+      if (items[i].getAttribute("data-comment-id") === String(commentId)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  function pad(number) {
+    return number < 10 ? "0" + number : String(number);
+  }
+
+  // The same format as the server's {{ created_at|date:"j M Y, H:i" }} in UTC.
+  function formatTime(iso) {
+    var date = new Date(iso);
+    if (isNaN(date.getTime())) {
+      return "";
+    }
+    return (
+      date.getUTCDate() + " " + MONTHS[date.getUTCMonth()] + " " + date.getUTCFullYear() +
+      ", " + pad(date.getUTCHours()) + ":" + pad(date.getUTCMinutes())
+    );
+  }
+
+  function element(tag, className, text) {
+    var node = document.createElement(tag);
+    if (className) {
+      node.className = className;
+    }
+    if (text !== undefined) {
+      node.textContent = text;
+    }
+    return node;
+  }
+
+  function refreshCount() {
+    var count = list.querySelectorAll("[data-comment-id]").length;
+    if (countLabel) {
+      countLabel.textContent = "(" + count + ")";
+    }
+    if (emptyNote) {
+      emptyNote.hidden = count > 0;
+    }
+  }
+
+  function showComment(comment) {
+    if (comment.comment_id === undefined || comment.comment_id === null) {
+      return;
+    }
+    if (isShown(comment.comment_id)) {
+      return;
+    }
+    var item = element("li", "comment comment--new");
+    item.id = "comment-" + comment.comment_id;
+    item.setAttribute("data-comment-id", String(comment.comment_id));
+
+    var meta = element("p", "comment__meta");
+    meta.appendChild(element("span", "comment__author", String(comment.author_name || "")));
+    meta.appendChild(document.createTextNode(" · "));
+    var time = element("time", null, formatTime(comment.created_at));
+    time.setAttribute("datetime", String(comment.created_at || ""));
+    meta.appendChild(time);
+
+    item.appendChild(meta);
+    item.appendChild(element("p", "comment__body", String(comment.body || "")));
+    list.appendChild(item);
+    refreshCount();
+  }
+
+  // Reads the comments from a fresh copy of this page: data only, rebuilt by showComment.
+  function catchUp() {
+    if (!window.fetch || !window.DOMParser) {
+      return;
+    }
+    window
+      .fetch(window.location.pathname, { credentials: "same-origin", headers: { Accept: "text/html" } })
+      .then(function (response) {
+        return response.ok ? response.text() : "";
+      })
+      .then(function (html) {
+        if (!html) {
+          return;
+        }
+        var page = new DOMParser().parseFromString(html, "text/html");
+        var items = page.querySelectorAll("[data-comment-list] [data-comment-id]");
+        for (var i = 0; i < items.length; i += 1) {
+          var author = items[i].querySelector(".comment__author");
+          var time = items[i].querySelector("time");
+          var body = items[i].querySelector(".comment__body");
+          showComment({
+            comment_id: items[i].getAttribute("data-comment-id"),
+            author_name: author ? author.textContent : "",
+            created_at: time ? time.getAttribute("datetime") : "",
+            body: body ? body.textContent : "",
+          });
+        }
+      })
+      .catch(function () {
+        // Offline or the server is away: the next reconnect tries again.
+      });
+  }
+
+  function scheduleReconnect() {
+    var wait = delay / 2 + Math.random() * (delay / 2);
+    delay = Math.min(delay * 2, MAX_DELAY_MS);
+    window.setTimeout(connect, wait);
+  }
+
+  function connect() {
+    var socket;
+    try {
+      socket = new WebSocket(socketUrl());
+    } catch (error) {
+      scheduleReconnect();
+      return;
+    }
+    socket.addEventListener("open", function () {
+      post.setAttribute("data-live", "connected");
+      delay = MIN_DELAY_MS;
+      if (connectedBefore) {
+        catchUp();
+      }
+      connectedBefore = true;
+    });
+    socket.addEventListener("message", function (event) {
+      var message;
+      try {
+        message = JSON.parse(event.data);
+      } catch (error) {
+        return;
+      }
+      if (message && message.type === "comment.created" && message.data) {
+        showComment(message.data);
+      }
+    });
+    socket.addEventListener("close", function (event) {
+      if (event.code === CLOSE_FORBIDDEN) {
+        post.setAttribute("data-live", "off");
+        return;
+      }
+      post.setAttribute("data-live", "reconnecting");
+      scheduleReconnect();
+    });
+  }
+
+  connect();
+})();

@@ -6,9 +6,12 @@ import time
 
 import pytest
 from django.db import transaction
+from django.test import Client
 
+from apps.accounts.services import issue_api_token
 from apps.events.models import OutboxEvent, SubscriberRun
 from apps.events.tasks import dispatch_event_task, relay_pending_events_task
+from tests.accounts.factories import PASSWORD, make_user
 from tests.content.factories import make_comment, make_post
 from tests.live import BIN, ROOT, subprocess_env
 from tests.websocket_client import open_post_socket, receive_first, receive_messages
@@ -44,6 +47,54 @@ def test_new_comment_reaches_clients_of_two_server_processes(
             )
             assert message["data"]["comment_id"] == comment.pk
             assert message["data"]["body"] == "Seen everywhere"
+
+
+def _comment_through(surface: str, post, author, body: str) -> None:
+    """Add a comment the way each surface's user would."""
+    if surface == "service":
+        make_comment(post=post, author=author, body=body)
+        return
+    client = Client()
+    if surface == "web":
+        client.force_login(author)
+        response = client.post(f"/posts/{post.slug}/comments/", {"body": body})
+        assert response.status_code == 302
+        return
+    token = issue_api_token(email=author.email, password=PASSWORD).key
+    headers = {"HTTP_AUTHORIZATION": f"Token {token}"}
+    if surface == "rest":
+        response = client.post(
+            f"/api/posts/{post.pk}/comments/",
+            {"body": body},
+            content_type="application/json",
+            **headers,
+        )
+        assert response.status_code == 201
+    else:
+        mutation = (
+            "mutation($id: ID!, $body: String!) { addComment(postId: $id, body: $body) "
+            "{ errors { code } } }"
+        )
+        response = client.post(
+            "/graphql/",
+            {"query": mutation, "variables": {"id": str(post.pk), "body": body}},
+            content_type="application/json",
+            **headers,
+        )
+        assert response.json()["data"]["addComment"]["errors"] == []
+
+
+@pytest.mark.parametrize("surface", ["service", "web", "rest", "graphql"])
+def test_comment_from_any_surface_reaches_the_post_socket(celery_worker, asgi_server, surface):
+    post = make_post(published=True)
+    author = make_user()
+    with open_post_socket(asgi_server, post.pk) as socket:
+        _comment_through(surface, post, author, f"Hello from {surface}")
+
+        message = receive_first(socket, message_type="comment.created", timeout=DELIVERY_TIMEOUT)
+
+    assert message["data"]["body"] == f"Hello from {surface}"
+    assert message["data"]["author_name"] == author.name
 
 
 def test_event_whose_dispatch_was_lost_after_commit_is_delivered_by_the_relay(

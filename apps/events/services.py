@@ -13,6 +13,7 @@ from django.utils import timezone
 from apps.events.catalog import get_event_type
 from apps.events.models import OutboxEvent, SubscriberRun
 from apps.events.registry import EventEnvelope, subscribers_for
+from apps.events.selectors import pending_events
 
 logger = logging.getLogger(__name__)
 
@@ -112,9 +113,7 @@ def relay_pending_events(*, older_than: float | None = None, limit: int | None =
     batch = limit or settings.EVENTS["RELAY_BATCH_SIZE"]
     cutoff = timezone.now() - timedelta(seconds=grace)
     pending = list(
-        OutboxEvent.objects.filter(dispatched_at__isnull=True, created_at__lte=cutoff)
-        .order_by("created_at")
-        .values_list("pk", flat=True)[:batch]
+        pending_events().filter(created_at__lte=cutoff).values_list("pk", flat=True)[:batch]
     )
     for event_id in pending:
         dispatch_event(event_id=str(event_id))

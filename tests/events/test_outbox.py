@@ -1,8 +1,11 @@
 """The outbox: events are stored with the change, dispatched once per subscriber, relayed."""
 
+import json
 from datetime import timedelta
+from io import StringIO
 
 import pytest
+from django.core.management import call_command
 from django.db import transaction
 from django.utils import timezone
 
@@ -138,3 +141,22 @@ def test_relay_takes_events_past_the_grace_period_only():
     assert seen == [1]
     assert OutboxEvent.objects.get(pk=old.pk).dispatched_at is not None
     assert OutboxEvent.objects.get(pk=fresh.pk).dispatched_at is None
+
+
+def test_relay_command_dispatches_everything_pending_now():
+    publish("test.ping", {"n": 3})
+    out = StringIO()
+
+    call_command("relay_events", stdout=out)
+
+    assert out.getvalue().strip() == "Dispatched 1 pending event(s)."
+    assert seen == [3]
+
+
+def test_event_catalog_command_prints_every_type_with_schema_and_example():
+    out = StringIO()
+    call_command("event_catalog", stdout=out)
+
+    catalog = {entry["type"]: entry for entry in json.loads(out.getvalue())}
+    assert catalog["comment.created"]["example"]["body"] == "Nice post!"
+    assert "post_id" in catalog["post.published"]["schema"]["required"]

@@ -37,11 +37,16 @@ def clean_comment_body(body: str) -> str:
     return body
 
 
+def normalize_tag_name(raw) -> str:
+    """A tag name as stored: trimmed, lower case, hyphens for spaces."""
+    return str(raw).strip().lower().replace(" ", "-")
+
+
 def clean_tag_names(names) -> list[str]:
     """Lower-case, de-duplicate (keeping order) and check tag names."""
     cleaned: list[str] = []
     for raw in names or ():
-        name = str(raw).strip().lower().replace(" ", "-")
+        name = normalize_tag_name(raw)
         if not name:
             continue
         if len(name) > TAG_MAX_LENGTH or not _TAG_PATTERN.match(name):

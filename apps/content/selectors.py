@@ -5,6 +5,7 @@ from django.db.models.functions import Coalesce
 
 from apps.content.errors import NotPostAuthor, PostNotFound
 from apps.content.models import Comment, Post, Tag
+from apps.content.rules import normalize_tag_name
 
 
 def _visible_filter(user) -> Q:
@@ -24,6 +25,7 @@ def _with_relations(queryset: QuerySet[Post]) -> QuerySet[Post]:
 def published_posts(*, tag: str | None = None) -> QuerySet[Post]:
     """The public feed: published posts, newest first, with author and tags loaded."""
     queryset = Post.objects.filter(status=Post.Status.PUBLISHED)
+    tag = normalize_tag_name(tag or "")
     if tag:
         queryset = queryset.filter(tags__name=tag)
     return _with_relations(queryset).order_by("-published_at", "-id")
@@ -42,6 +44,7 @@ def posts_visible_to(user, *, tag: str | None = None, mine: bool = False) -> Que
             queryset = queryset.none()
         else:
             queryset = queryset.filter(author_id=user.pk)
+    tag = normalize_tag_name(tag or "")
     if tag:
         queryset = queryset.filter(tags__name=tag)
     return (
@@ -52,7 +55,8 @@ def posts_visible_to(user, *, tag: str | None = None, mine: bool = False) -> Que
             # pagination can page on it (drafts have no published_at).
             listed_at=Coalesce("published_at", "created_at"),
         )
-        .order_by("-published_at", "-created_at", "-id")
+        # Newest first by when each post appeared, on every surface.
+        .order_by("-listed_at", "-id")
     )
 
 

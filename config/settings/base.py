@@ -206,6 +206,9 @@ GRAPHENE = {
     "ATOMIC_MUTATIONS": True,
 }
 GRAPHQL_MAX_DEPTH = env.int("GRAPHQL_MAX_DEPTH", default=10)
+# Aliases per document: alias batching (many copies of one field in a request) would
+# otherwise multiply the work of a single request past any per-request limit.
+GRAPHQL_MAX_ALIASES = env.int("GRAPHQL_MAX_ALIASES", default=30)
 
 # --- static, media, e-mail --------------------------------------------------------------------
 STATIC_URL = "static/"

@@ -19,3 +19,11 @@ class InvalidCredentials(AccountError):
 
     def __init__(self) -> None:
         super().__init__("The e-mail or password is incorrect.")
+
+
+class TooManyAttempts(AccountError):
+    code = "too_many_attempts"
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(f"Too many sign-in attempts. Try again in {retry_after} seconds.")
+        self.retry_after = retry_after

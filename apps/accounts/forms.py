@@ -2,6 +2,10 @@
 
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
+from django.core.exceptions import ValidationError
+
+from apps.accounts.errors import InvalidCredentials, TooManyAttempts
+from apps.accounts.services import authenticate_user
 
 
 class SignUpForm(forms.Form):
@@ -48,3 +52,20 @@ class SignInForm(AuthenticationForm):
         super().__init__(request, *args, **kwargs)
         self.fields["username"].label = "E-mail address"
         self.fields["username"].widget.attrs.update({"autocomplete": "email", "type": "email"})
+
+    def clean(self):
+        # The accounts service checks the password, so the attempt limits every other
+        # surface obeys hold here too.
+        email = self.cleaned_data.get("username")
+        password = self.cleaned_data.get("password")
+        if email is not None and password:
+            try:
+                self.user_cache = authenticate_user(
+                    email=email, password=password, request=self.request
+                )
+            except InvalidCredentials:
+                raise self.get_invalid_login_error() from None
+            except TooManyAttempts as error:
+                raise ValidationError(str(error), code=error.code) from None
+            self.confirm_login_allowed(self.user_cache)
+        return self.cleaned_data

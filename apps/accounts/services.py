@@ -1,10 +1,11 @@
-"""Account write operations: sign-up and API tokens."""
+"""Account operations: sign-up, sign-in checks and API tokens."""
 
 from django.contrib.auth import authenticate
 from django.contrib.auth.password_validation import validate_password
 from django.db import IntegrityError, transaction
 from rest_framework.authtoken.models import Token
 
+from apps.accounts import attempts
 from apps.accounts.errors import EmailTaken, InvalidCredentials
 from apps.accounts.models import User
 
@@ -24,10 +25,16 @@ def sign_up_user(*, email: str, password: str, display_name: str = "") -> User:
 
 
 def authenticate_user(*, email: str, password: str, request=None) -> User:
-    """The active user with these credentials; raises InvalidCredentials."""
+    """The active user with these credentials; raises InvalidCredentials or TooManyAttempts.
+
+    Every surface that checks a password goes through here, so the attempt limits of
+    apps/accounts/attempts.py hold whichever way a client tries.
+    """
+    windows = attempts.count_attempt(email=email, request=request)
     user = authenticate(request, username=email, password=password)
     if user is None:
         raise InvalidCredentials()
+    attempts.forget_failures(windows)
     return user
 
 

@@ -17,7 +17,7 @@ from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.views import set_rollback
 
-from apps.accounts.errors import AccountError, EmailTaken, InvalidCredentials
+from apps.accounts.errors import AccountError, EmailTaken, InvalidCredentials, TooManyAttempts
 from apps.content.errors import (
     CommentsClosed,
     ContentError,
@@ -42,6 +42,7 @@ DOMAIN_PROBLEMS: dict[type[Exception], tuple[int, str]] = {
     ContentError: (400, "Content error"),
     EmailTaken: (409, "E-mail address taken"),
     InvalidCredentials: (400, "Invalid credentials"),
+    TooManyAttempts: (429, "Too many attempts"),
     AccountError: (400, "Account error"),
 }
 
@@ -91,6 +92,9 @@ def _domain_problem(exc: Exception) -> Response | None:
         return None
     code = getattr(exc, "code", "error")
     errors = None
+    headers = {}
+    if isinstance(exc, TooManyAttempts):
+        headers["Retry-After"] = str(exc.retry_after)
     if isinstance(exc, InvalidContent):
         errors = [{"field": exc.field, "message": str(exc), "code": code}]
     return problem_response(
@@ -100,6 +104,7 @@ def _domain_problem(exc: Exception) -> Response | None:
         detail=str(exc),
         code=code,
         errors=errors,
+        headers=headers,
     )
 
 

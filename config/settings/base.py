@@ -113,6 +113,22 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+ACCOUNTS = {
+    # (attempts, window in seconds): per client address, and failed ones per account.
+    "SIGN_IN_LIMITS": {
+        "per_address": (
+            env.int("SIGN_IN_ATTEMPTS_PER_ADDRESS", default=20),
+            env.int("SIGN_IN_ADDRESS_WINDOW", default=60),
+        ),
+        "per_account": (
+            env.int("SIGN_IN_FAILURES_PER_ACCOUNT", default=10),
+            env.int("SIGN_IN_ACCOUNT_WINDOW", default=300),
+        ),
+    },
+}
+# How many proxies of ours stand in front of the app and append to X-Forwarded-For
+# (1 behind the nginx of docker-compose.yml). 0 trusts no forwarded address at all.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 LOGIN_URL = "accounts:signin"
 LOGIN_REDIRECT_URL = "content:feed"
 LOGOUT_REDIRECT_URL = "content:feed"
@@ -180,6 +196,7 @@ EVENTS = {
 
 # --- REST, schema, GraphQL --------------------------------------------------------------------
 REST_FRAMEWORK = {
+    "NUM_PROXIES": TRUSTED_PROXY_COUNT,
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
         "rest_framework.authentication.TokenAuthentication",

@@ -1,5 +1,7 @@
 """Production: secrets have no default, so a missing one stops the process at start."""
 
+from django.core.exceptions import ImproperlyConfigured
+
 from config.settings.base import *  # noqa: F403
 from config.settings.base import env, mailers_from_url
 
@@ -7,6 +9,9 @@ DEBUG = False
 SECRET_KEY = env.str("DJANGO_SECRET_KEY")
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS")
 MAILERS = mailers_from_url(env.str("EMAIL_URL"))
+# Production runs on real services only: no silent fallback to SQLite or in-process ones.
+if "DATABASE_URL" not in env.ENVIRON or not env.str("REDIS_URL", default=""):
+    raise ImproperlyConfigured("Production needs DATABASE_URL and REDIS_URL to be set.")
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=True)

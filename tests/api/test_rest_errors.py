@@ -196,27 +196,6 @@ def test_an_unknown_api_address_is_a_404_problem():
     assert response.json()["status"] == 404
 
 
-def test_too_many_password_attempts_are_a_429_problem_with_retry_after():
-    user = make_user()
-    client = APIClient()
-    attempt = {"email": user.email, "password": "wrong password"}
-    statuses = [
-        client.post("/api/auth/token/", attempt, format="json").status_code for _ in range(20)
-    ]
-
-    response = client.post("/api/auth/token/", {**attempt, "password": PASSWORD}, format="json")
-
-    assert statuses == [400] * 20
-    assert response.status_code == 429
-    assert response["Content-Type"] == PROBLEM
-    retry_after = int(response["Retry-After"])
-    assert 50 <= retry_after <= 60  # a minute's window, less the time the attempts took
-    assert response.json()["code"] == "throttled"
-    assert response.json()["detail"] == (
-        f"Request was throttled. Expected available in {retry_after} seconds."
-    )
-
-
 def test_django_errors_keep_their_status():
     not_found = problem_exception_handler(Http404("No Post matches the given query."), {})
     forbidden = problem_exception_handler(PermissionDenied(), {})

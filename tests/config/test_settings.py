@@ -17,7 +17,8 @@ PROD_ENV = {
 
 
 def _manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
-    clean = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "KEEL_"))}
+    # Only what a bare shell has: the test process's own settings must not leak in.
+    clean = {k: os.environ[k] for k in ("PATH", "HOME", "LANG") if k in os.environ}
     return subprocess.run(
         [str(BIN / "python"), "manage.py", *args],
         cwd=ROOT,
@@ -39,3 +40,11 @@ def test_production_refuses_to_start_without_a_secret_key():
     result = _manage("check", env=env)
     assert result.returncode != 0
     assert "DJANGO_SECRET_KEY" in result.stderr
+
+
+def test_production_refuses_to_start_without_its_database_and_redis():
+    for missing in ("DATABASE_URL", "REDIS_URL"):
+        env = {k: v for k, v in PROD_ENV.items() if k != missing}
+        result = _manage("check", env=env)
+        assert result.returncode != 0
+        assert "Production needs DATABASE_URL and REDIS_URL" in result.stderr

@@ -18,7 +18,6 @@ from apps.accounts.api.serializers import (
     TokenSerializer,
     UserSerializer,
 )
-from apps.accounts.api.throttling import CredentialsRateThrottle
 from apps.api.problems import problem_responses
 
 
@@ -59,8 +58,6 @@ class SignUpView(APIView):
 class TokenView(APIView):
     """An API token per user: POST exchanges credentials for it, DELETE revokes it."""
 
-    throttle_classes = [CredentialsRateThrottle]
-
     def get_permissions(self):
         if self.request.method == "DELETE":
             return [IsAuthenticated()]
@@ -93,7 +90,6 @@ class SessionView(APIView):
     """Cookie sessions for browser clients; CSRF protects every write, sign-in included."""
 
     permission_classes = [AllowAny]
-    throttle_classes = [CredentialsRateThrottle]
 
     @extend_schema(
         operation_id="auth_session_retrieve",

@@ -21,6 +21,9 @@ class PostEventsConsumer(AsyncJsonWebsocketConsumer):
         self.post_id = int(self.scope["url_route"]["kwargs"]["post_id"])
         user = self.scope.get("user")
         if not await database_sync_to_async(can_view_post)(user, self.post_id):
+            # Accept, then close with our code: a refused handshake reaches browsers only as
+            # an anonymous 1006, and the page could not tell "forbidden" from "network".
+            await self.accept()
             await self.close(code=CLOSE_FORBIDDEN)
             return
         self.group = post_group(self.post_id)

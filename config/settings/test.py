@@ -14,8 +14,10 @@ os.environ.setdefault("DATABASE_POOL", "false")
 _redis_base = os.environ.get("KEEL_TEST_REDIS_URL", "redis://127.0.0.1:6379")
 # Assigned, not defaulted: pytest-xdist's workers inherit the environment of the controller,
 # which loaded these settings too, and each worker must still get its own databases.
-os.environ["REDIS_URL"] = f"{_redis_base}/{(1 + 2 * _worker_index) % 16}"
-os.environ["REDIS_CACHE_URL"] = f"{_redis_base}/{(2 + 2 * _worker_index) % 16}"
+# KEEL_TEST_REDIS_DB moves the block of databases, so two suites can run side by side.
+_first_db = int(os.environ.get("KEEL_TEST_REDIS_DB", "1"))
+os.environ["REDIS_URL"] = f"{_redis_base}/{(_first_db + 2 * _worker_index) % 16}"
+os.environ["REDIS_CACHE_URL"] = f"{_redis_base}/{(_first_db + 1 + 2 * _worker_index) % 16}"
 os.environ["KEEL_KEY_PREFIX"] = f"keel-test-{_worker}"
 
 from config.settings.base import *  # noqa: E402, F403

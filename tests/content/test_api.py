@@ -193,9 +193,10 @@ def test_create_makes_a_draft_of_the_caller():
     assert (body["id"], body["title"], body["slug"], body["status"]) == (
         post.pk,
         "Hello REST",
-        "hello-rest",
+        post.slug,  # private until publication
         "draft",
     )
+    assert post.slug.startswith("_draft-")
     assert body["published_at"] is None
     assert body["author"] == {"id": me.pk, "name": "Ann"}
     assert body["tags"] == ["django", "web-dev"]

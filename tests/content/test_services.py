@@ -10,14 +10,53 @@ from tests.content.factories import make_post
 pytestmark = pytest.mark.django_db
 
 
-def test_create_post_makes_a_draft_with_unique_slug_and_clean_tags():
-    first = make_post(title="Hello World", tags=["Django", "django", " web dev "])
-    second = make_post(title="Hello World")
+def test_create_post_makes_a_draft_with_a_private_slug_and_clean_tags():
+    draft = make_post(title="Hello World", tags=["Django", "django", " web dev "])
 
-    assert first.status == Post.Status.DRAFT
-    assert first.slug == "hello-world"
-    assert second.slug == "hello-world-2"
-    assert sorted(first.tags.values_list("name", flat=True)) == ["django", "web-dev"]
+    assert draft.status == Post.Status.DRAFT
+    assert draft.slug.startswith("_draft-")
+    assert "hello" not in draft.slug
+    assert sorted(draft.tags.values_list("name", flat=True)) == ["django", "web-dev"]
+
+
+def test_publishing_gives_the_title_slug_and_the_next_free_one_on_a_clash():
+    first = make_post(title="Hello World", published=True)
+    second = make_post(title="Hello World", published=True)
+    reserved = make_post(title="New", published=True)
+
+    assert (first.slug, second.slug, reserved.slug) == ("hello-world", "hello-world-2", "new-2")
+
+
+def test_someone_elses_draft_does_not_shape_a_published_slug():
+    make_post(title="Secret plan")  # a draft: its title must not leak through slugs
+    published = make_post(title="Secret plan", published=True)
+    assert published.slug == "secret-plan"
+
+
+def test_a_title_change_after_publishing_keeps_the_address():
+    post = make_post(title="First title", published=True)
+    update_post(post=post, actor=post.author, title="Second title")
+    post.refresh_from_db()
+    assert (post.title, post.slug) == ("Second title", "first-title")
+
+
+def test_updating_one_field_does_not_undo_a_concurrent_change_to_another():
+    post = make_post(title="Title", body="Old body")
+    stale_copy = Post.objects.get(pk=post.pk)
+    update_post(post=post, actor=post.author, body="New body")
+
+    update_post(post=stale_copy, actor=post.author, title="New title")
+
+    post.refresh_from_db()
+    assert (post.title, post.body) == ("New title", "New body")
+
+
+def test_a_bad_field_leaves_the_good_ones_unchanged():
+    post = make_post(title="Title", body="Body")
+    with pytest.raises(InvalidContent):
+        update_post(post=post, actor=post.author, body="Changed", title=" ")
+    post.refresh_from_db()
+    assert (post.title, post.body) == ("Title", "Body")
 
 
 def test_blank_title_is_refused_and_nothing_is_saved():

@@ -56,10 +56,19 @@ def parse_id(raw) -> int | None:
 class KeelMutation(graphene.Mutation):
     """Base of every mutation: `perform` does the work; failures become payload errors.
 
-    A subclass implements `perform(info, **arguments)` as fetch, check permission, clean,
-    call the service, return the payload. It raises MutationFailed, or lets a domain error
-    through, to fail. Services write in their own transaction, so a failure leaves nothing
-    behind and other mutations of the same request keep their effect.
+    A subclass implements `perform(info, **arguments)` as fetch, check permission, call the
+    service, return the payload. The services apply the domain rules themselves (content rules
+    included), so `perform` does not repeat them: it raises MutationFailed for the surface's own
+    failures and lets a domain error through, which becomes `{field, message, code}` here
+    (`field` from errors that carry one, such as InvalidContent).
+
+    Transactions: GRAPHENE["ATOMIC_MUTATIONS"] wraps the whole request in one transaction, which
+    commits once every mutation has run. Each service call opens its own atomic block, a
+    savepoint inside that transaction, so a service that raises leaves nothing behind (no rows,
+    no outbox events) while the other mutations of the request keep their effect. Payload
+    errors do not roll the request back. Events the services publish (post.published,
+    comment.created) are dispatched on commit, so after the request's transaction commits, not
+    when their own mutation returns.
     """
 
     class Meta:

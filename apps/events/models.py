@@ -19,6 +19,10 @@ class OutboxEvent(models.Model):
     dispatched_at = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveIntegerField(default=0)
     last_error = models.TextField(blank=True)
+    # After a failed dispatch the relay waits until then (exponential backoff).
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    # Set once the attempts run out: the relay stops, an operator retries (dead letter).
+    given_up_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["created_at"]
@@ -27,7 +31,7 @@ class OutboxEvent(models.Model):
             models.Index(
                 fields=["created_at"],
                 name="events_outbox_pending",
-                condition=models.Q(dispatched_at__isnull=True),
+                condition=models.Q(dispatched_at__isnull=True, given_up_at__isnull=True),
             ),
         ]
 

@@ -13,7 +13,7 @@ from django.utils import timezone
 from apps.events.catalog import get_event_type
 from apps.events.models import OutboxEvent, SubscriberRun
 from apps.events.registry import EventEnvelope, subscribers_for
-from apps.events.selectors import pending_events
+from apps.events.selectors import events_due, given_up_events
 
 logger = logging.getLogger(__name__)
 
@@ -94,27 +94,59 @@ def dispatch_event(*, event_id: str) -> DispatchResult:
             if sub.name not in result.skipped:
                 result.ran.append(sub.name)
 
-    updates: dict[str, Any] = {"attempts": F("attempts") + 1}
-    if result.complete:
-        updates["dispatched_at"] = timezone.now()
-        updates["last_error"] = ""
-    else:
-        updates["last_error"] = "; ".join(f"{k}: {v}" for k, v in result.failed.items())
-    OutboxEvent.objects.filter(pk=event.pk, dispatched_at__isnull=True).update(**updates)
+    _record_outcome(event, result)
     return result
 
 
-def relay_pending_events(*, older_than: float | None = None, limit: int | None = None) -> int:
-    """Dispatch events that committed but were not dispatched; returns how many it handled.
+def retry_delay(attempts: int) -> timedelta:
+    """Wait after the `attempts`-th failed dispatch: doubling from the relay interval, capped."""
+    base = settings.EVENTS["RELAY_INTERVAL"]
+    seconds = min(base * 2 ** max(attempts - 1, 0), settings.EVENTS["MAX_RETRY_DELAY"])
+    return timedelta(seconds=seconds)
 
-    Events younger than the grace period are left to their own on-commit dispatch.
+
+def _record_outcome(event: OutboxEvent, result: DispatchResult) -> None:
+    now = timezone.now()
+    updates: dict[str, Any] = {"attempts": F("attempts") + 1}
+    if result.complete:
+        updates.update(dispatched_at=now, last_error="", next_attempt_at=None)
+    else:
+        attempts = event.attempts + 1
+        updates["last_error"] = "; ".join(f"{k}: {v}" for k, v in result.failed.items())
+        if attempts >= settings.EVENTS["MAX_ATTEMPTS"]:
+            updates["given_up_at"] = now
+            logger.error(
+                "Gave up on event %s (%s) after %d attempts: %s. "
+                "Retry it with `manage.py relay_events --retry-given-up` or from the admin.",
+                event.pk,
+                event.event_type,
+                attempts,
+                updates["last_error"],
+            )
+        else:
+            updates["next_attempt_at"] = now + retry_delay(attempts)
+    OutboxEvent.objects.filter(pk=event.pk, dispatched_at__isnull=True).update(**updates)
+
+
+def retry_given_up_events(*, event_ids=None) -> int:
+    """Put given-up events back in the relay's hands with a fresh budget; returns how many."""
+    queryset = given_up_events()
+    if event_ids is not None:
+        queryset = queryset.filter(pk__in=list(event_ids))
+    return queryset.update(given_up_at=None, attempts=0, next_attempt_at=None)
+
+
+def relay_pending_events(*, older_than: float | None = None, limit: int | None = None) -> int:
+    """Dispatch the events that are due (see `events_due`); returns how many it handled.
+
+    Failed events wait out their backoff, so events that keep failing never crowd out newer
+    ones, and after MAX_ATTEMPTS they are given up until an operator retries them.
     """
     grace = settings.EVENTS["RELAY_GRACE"] if older_than is None else older_than
     batch = limit or settings.EVENTS["RELAY_BATCH_SIZE"]
-    cutoff = timezone.now() - timedelta(seconds=grace)
-    pending = list(
-        pending_events().filter(created_at__lte=cutoff).values_list("pk", flat=True)[:batch]
-    )
+    now = timezone.now()
+    due = events_due(now=now, created_before=now - timedelta(seconds=grace))
+    pending = list(due.values_list("pk", flat=True)[:batch])
     for event_id in pending:
         dispatch_event(event_id=str(event_id))
     if pending:

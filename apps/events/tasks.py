@@ -1,25 +1,21 @@
 """Celery tasks of the event backbone: thin wrappers over its services."""
 
+import logging
+
 from celery import shared_task
 
 from apps.events import services
 
-
-class EventDispatchIncomplete(Exception):
-    """Some subscriber failed; the task retries, and the relay stays as the last resort."""
+logger = logging.getLogger(__name__)
 
 
-@shared_task(
-    declared_queue="critical",
-    autoretry_for=(EventDispatchIncomplete,),
-    retry_backoff=2,
-    retry_backoff_max=300,
-    max_retries=8,
-)
+@shared_task(declared_queue="critical")
 def dispatch_event_task(event_id: str) -> None:
+    # A failed subscriber is retried by the relay, after the event's backoff: one retry
+    # policy, in the service, whichever way the event was first dispatched.
     result = services.dispatch_event(event_id=event_id)
     if not result.complete:
-        raise EventDispatchIncomplete(", ".join(result.failed))
+        logger.warning("Event %s: %s failed; the relay will retry.", event_id, list(result.failed))
 
 
 @shared_task(declared_queue="low")

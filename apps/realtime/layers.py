@@ -13,12 +13,12 @@ with its SubscriberRun row.
 
 import asyncio
 import logging
-from datetime import timedelta
+import time
+from datetime import datetime, timedelta
 
 from asgiref.sync import sync_to_async
 from channels.db import database_sync_to_async
 from channels.layers import InMemoryChannelLayer
-from django.db.models import Max
 from django.utils import timezone
 
 from apps.realtime.models import BroadcastMessage
@@ -27,19 +27,25 @@ logger = logging.getLogger(__name__)
 
 
 class DatabaseChannelLayer(InMemoryChannelLayer):
-    def __init__(self, poll_interval: float = 0.2, retention: float = 60, **kwargs) -> None:
+    def __init__(
+        self, poll_interval: float = 0.2, retention: float = 60, overlap: float = 5, **kwargs
+    ) -> None:
         super().__init__(**kwargs)
         self.poll_interval = poll_interval
         self.retention = retention
-        self._last_id: int | None = None
+        # Rows are read by time, with this overlap, not by id: ids are taken at insert but
+        # become visible at commit, so a lower id can appear after a higher one.
+        self.overlap = overlap
+        self._listening_since: datetime | None = None
+        self._delivered: dict[int, float] = {}
         self._poller: asyncio.Task | None = None
 
     async def group_add(self, group: str, channel: str) -> None:
         await super().group_add(group, channel)
-        if self._last_id is None:
-            # Start after what is already stored: a new listener gets only new messages.
-            self._last_id = await database_sync_to_async(self._newest_id)()
         if self._poller is None or self._poller.done():
+            # A new listener gets only messages sent from now on, never a replay.
+            self._listening_since = timezone.now()
+            self._delivered.clear()
             self._poller = asyncio.get_running_loop().create_task(self._poll())
 
     async def group_send(self, group: str, message: dict) -> None:
@@ -55,16 +61,13 @@ class DatabaseChannelLayer(InMemoryChannelLayer):
             self._poller = None
 
     @staticmethod
-    def _newest_id() -> int:
-        return BroadcastMessage.objects.aggregate(newest=Max("id"))["newest"] or 0
-
-    @staticmethod
     def _store(group: str, message: dict) -> None:
         BroadcastMessage.objects.create(group=group, message=message)
 
-    def _fetch_new(self) -> list[tuple[int, str, dict]]:
-        rows = BroadcastMessage.objects.filter(id__gt=self._last_id).order_by("id")
-        return list(rows.values_list("id", "group", "message")[:500])
+    def _fetch_recent(self) -> list[tuple[int, str, dict]]:
+        since = max(self._listening_since, timezone.now() - timedelta(seconds=self.overlap))
+        rows = BroadcastMessage.objects.filter(created_at__gte=since).order_by("id")
+        return list(rows.values_list("id", "group", "message")[:1000])
 
     def _prune(self) -> None:
         cutoff = timezone.now() - timedelta(seconds=self.retention)
@@ -74,12 +77,20 @@ class DatabaseChannelLayer(InMemoryChannelLayer):
         polls = 0
         while self.groups:
             try:
-                for row_id, group, message in await database_sync_to_async(self._fetch_new)():
-                    self._last_id = row_id
+                for row_id, group, message in await database_sync_to_async(self._fetch_recent)():
+                    if row_id in self._delivered:
+                        continue
+                    self._delivered[row_id] = time.monotonic()
                     await InMemoryChannelLayer.group_send(self, group, message)
+                self._forget_old_deliveries()
                 polls += 1
                 if polls % 300 == 0:
                     await database_sync_to_async(self._prune)()
             except Exception:
                 logger.exception("Database channel layer poll failed; retrying.")
             await asyncio.sleep(self.poll_interval)
+
+    def _forget_old_deliveries(self) -> None:
+        horizon = time.monotonic() - 2 * self.overlap
+        for row_id in [row_id for row_id, at in self._delivered.items() if at < horizon]:
+            del self._delivered[row_id]

@@ -192,6 +192,10 @@ EVENTS = {
     # An event is left to its on-commit dispatch for this long before the relay takes it.
     "RELAY_GRACE": env.float("EVENTS_RELAY_GRACE", default=10.0),
     "RELAY_BATCH_SIZE": env.int("EVENTS_RELAY_BATCH_SIZE", default=200),
+    # Failed dispatches are retried after RELAY_INTERVAL, doubling up to MAX_RETRY_DELAY
+    # seconds; after MAX_ATTEMPTS the event is given up (dead letter) until retried by hand.
+    "MAX_ATTEMPTS": env.int("EVENTS_MAX_ATTEMPTS", default=12),
+    "MAX_RETRY_DELAY": env.float("EVENTS_MAX_RETRY_DELAY", default=3600.0),
 }
 
 # --- REST, schema, GraphQL --------------------------------------------------------------------

@@ -160,3 +160,91 @@ def test_event_catalog_command_prints_every_type_with_schema_and_example():
     catalog = {entry["type"]: entry for entry in json.loads(out.getvalue())}
     assert catalog["comment.created"]["example"]["body"] == "Nice post!"
     assert "post_id" in catalog["post.published"]["schema"]["required"]
+
+
+def _fail_once(event) -> None:
+    dispatch_event(event_id=str(event.pk))
+    event.refresh_from_db()
+
+
+def test_a_failed_event_waits_out_its_backoff_before_the_relay_retries_it(settings):
+    settings.EVENTS = {**settings.EVENTS, "RELAY_INTERVAL": 30.0}
+    failing["on"] = True
+    event = publish("test.ping", {"n": 1})
+    _fail_once(event)
+
+    assert event.attempts == 1
+    assert 29 <= (event.next_attempt_at - timezone.now()).total_seconds() <= 30
+    assert relay_pending_events(older_than=0) == 0  # not due yet
+
+    failing["on"] = False
+    OutboxEvent.objects.filter(pk=event.pk).update(next_attempt_at=timezone.now())
+    assert relay_pending_events(older_than=0) == 1
+    event.refresh_from_db()
+    assert event.dispatched_at is not None
+
+
+def test_backoff_doubles_up_to_its_cap(settings):
+    from apps.events.services import retry_delay
+
+    settings.EVENTS = {**settings.EVENTS, "RELAY_INTERVAL": 30.0, "MAX_RETRY_DELAY": 3600.0}
+    delays = [retry_delay(n).total_seconds() for n in range(1, 10)]
+    assert delays == [30, 60, 120, 240, 480, 960, 1920, 3600, 3600]
+
+
+def test_events_that_keep_failing_do_not_crowd_out_newer_ones():
+    failing["on"] = True
+    stuck = [publish("test.ping", {"n": n}) for n in range(3)]
+    for event in stuck:
+        _fail_once(event)
+    failing["on"] = False
+    fresh = publish("test.ping", {"n": 99})
+
+    assert relay_pending_events(older_than=0, limit=2) == 1
+
+    assert OutboxEvent.objects.get(pk=fresh.pk).dispatched_at is not None
+
+
+def test_after_its_last_attempt_an_event_is_given_up_until_retried_by_hand(settings):
+    settings.EVENTS = {**settings.EVENTS, "MAX_ATTEMPTS": 2}
+    failing["on"] = True
+    event = publish("test.ping", {"n": 5})
+    _fail_once(event)
+    OutboxEvent.objects.filter(pk=event.pk).update(next_attempt_at=timezone.now())
+    relay_pending_events(older_than=0)
+    event.refresh_from_db()
+
+    assert event.given_up_at is not None
+    assert event.attempts == 2
+    OutboxEvent.objects.filter(pk=event.pk).update(next_attempt_at=timezone.now())
+    assert relay_pending_events(older_than=0) == 0
+
+    failing["on"] = False
+    out = StringIO()
+    call_command("relay_events", "--retry-given-up", stdout=out)
+
+    assert out.getvalue().splitlines() == [
+        "1 given-up event(s) put back in the queue.",
+        "Dispatched 1 pending event(s).",
+    ]
+    event.refresh_from_db()
+    assert event.dispatched_at is not None
+    assert event.given_up_at is None
+
+
+def test_staff_retry_given_up_events_from_the_admin(admin_client, settings):
+    settings.EVENTS = {**settings.EVENTS, "MAX_ATTEMPTS": 1}
+    failing["on"] = True
+    event = publish("test.ping", {"n": 6})
+    _fail_once(event)
+    assert event.given_up_at is not None
+
+    response = admin_client.post(
+        "/admin/events/outboxevent/",
+        {"action": "retry_given_up", "_selected_action": [str(event.pk)]},
+        follow=True,
+    )
+
+    assert "1 event(s) will be dispatched by the next relay run." in response.text
+    event.refresh_from_db()
+    assert (event.given_up_at, event.attempts, event.next_attempt_at) == (None, 0, None)

@@ -20,7 +20,7 @@ TEST_DB_URL ?= postgres://postgres@127.0.0.1:5432/keel
 TEST_REDIS_URL ?= redis://127.0.0.1:6379
 PYTEST_WORKERS ?= 2
 
-.PHONY: help run test bootstrap migrate seed lint format check-deploy bench clean browser
+.PHONY: help run test bootstrap migrate seed lint format clean browser
 
 help:
 	@echo "make run    set up and start Keel (web, websockets, worker, beat) on embedded defaults"

@@ -1,9 +1,19 @@
 """Browser fixtures: Debian's Chromium, driven by Playwright's sync API, on the live server."""
 
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, Playwright, expect, sync_playwright
+from django.db import connections
+from playwright.sync_api import (
+    Browser,
+    BrowserContext,
+    Page,
+    Playwright,
+    Route,
+    expect,
+    sync_playwright,
+)
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -32,6 +42,12 @@ class BrowserSession:
         self._contexts: list[BrowserContext] = []
 
     def open_page(self, path: str = "/") -> Page:
+        page = self.new_page()
+        page.goto(path)
+        return page
+
+    def new_page(self) -> Page:
+        """A blank page in its own context, for a test that routes requests before it loads."""
         if self._browser is None:
             self._playwright = sync_playwright().start()
             self._browser = self._playwright.chromium.launch(
@@ -40,9 +56,7 @@ class BrowserSession:
         context = self._browser.new_context(base_url=self.base_url)
         context.set_default_timeout(10_000)
         self._contexts.append(context)
-        page = context.new_page()
-        page.goto(path)
-        return page
+        return context.new_page()
 
     def close(self) -> None:
         for context in self._contexts:
@@ -63,6 +77,49 @@ def browser_session(asgi_server) -> Iterator[BrowserSession]:
 @pytest.fixture
 def open_page(browser_session) -> Callable[..., Page]:
     return browser_session.open_page
+
+
+def outside_the_browser_loop[T](function: Callable[..., T], /, *args, **kwargs) -> T:
+    """Run ORM code (a factory, a service, a query) while pages are open, and return its result.
+
+    Playwright keeps an asyncio loop marked as running on the test's thread, so Django refuses
+    queries there; a worker thread has no loop. The thread's connection is closed afterwards,
+    so nothing holds the test database open when it is flushed or dropped.
+    """
+
+    def run() -> T:
+        try:
+            return function(*args, **kwargs)
+        finally:
+            connections.close_all()
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(run).result()
+
+
+def hold_requests(page: Page, url_pattern: str) -> list[Route]:
+    """Hold the page's requests for `url_pattern` until the test continues them.
+
+    Returns the list the held routes are appended to; call `route.continue_()` on each.
+    """
+    held: list[Route] = []
+
+    def hold(route: Route) -> None:
+        held.append(route)
+
+    page.route(url_pattern, hold)
+    return held
+
+
+def wait_until_held(page: Page, held: list[Route], timeout_ms: int = 10_000) -> Route:
+    """The first held route, once the page has asked for it (Playwright events keep flowing)."""
+    waited = 0
+    while not held:
+        if waited >= timeout_ms:
+            raise AssertionError("The page never requested the held URL.")
+        page.wait_for_timeout(50)
+        waited += 50
+    return held[0]
 
 
 def sign_in(page: Page, *, email: str, password: str) -> None:

@@ -1,13 +1,19 @@
 """A person in Chromium writes, publishes and comments; comments appear live elsewhere."""
 
 import re
+import time
 
 import pytest
-from playwright.sync_api import expect
+from playwright.sync_api import WebSocket, expect
 
+from apps.content.models import Post
+from apps.content.services import delete_post
+from apps.events.models import OutboxEvent
 from tests.accounts.factories import PASSWORD, make_user
-from tests.content.factories import make_post
-from tests.e2e.conftest import sign_in
+from tests.content.factories import make_comment, make_post
+from tests.e2e.conftest import hold_requests, outside_the_browser_loop, sign_in, wait_until_held
+
+LIVE_SCRIPT = "**/js/live-comments.js"
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -31,7 +37,9 @@ def test_sign_in_write_and_publish_a_post_then_see_it_on_the_feed(asgi_server, o
 
     # Then the post is published, and the feed shows it with its author and tags
     expect(page.get_by_text("Your post is published.")).to_be_visible()
-    expect(page).to_have_url(re.compile(r"/posts/launch-day/$"))
+    post = outside_the_browser_loop(Post.objects.get, title="Launch day")
+    assert post.is_published
+    expect(page).to_have_url(re.compile(rf"/posts/{re.escape(post.slug)}/$"))
     nav.get_by_role("link", name="Feed").click()
     entry = page.get_by_test_id("feed").locator("article").filter(has_text="Launch day")
     expect(entry).to_have_count(1)
@@ -70,3 +78,76 @@ def test_a_comment_appears_live_on_another_page_without_reload(
     expect(reader_page.locator("[data-comment-count]")).to_have_text("(1)")
     expect(reader_page.locator("[data-comment-list] b")).to_have_count(0)
     assert reader_navigations == []
+
+
+def _comment_and_wait_until_broadcast(**fields) -> None:
+    """Add a comment and wait until its live broadcast has gone out to the post's sockets."""
+    comment = make_comment(**fields)
+    event = OutboxEvent.objects.get(event_type="comment.created", payload__comment_id=comment.pk)
+    deadline = time.monotonic() + 10
+    while event.dispatched_at is None:
+        assert time.monotonic() < deadline, "The worker never dispatched comment.created."
+        time.sleep(0.05)
+        event.refresh_from_db()
+
+
+def test_a_comment_made_before_the_live_socket_opens_still_appears(
+    asgi_server, celery_worker, browser_session
+):
+    # Given a reader whose page of a post is rendered, but whose live script has not run yet
+    post = make_post(title="Busy thread", published=True)
+    commenter = make_user(display_name="Early bird")
+    page = browser_session.new_page()
+    held_script = hold_requests(page, LIVE_SCRIPT)
+    sockets: list[WebSocket] = []
+    page.on("websocket", lambda socket: sockets.append(socket))
+    page.goto(f"/posts/{post.slug}/", wait_until="commit")
+    script = wait_until_held(page, held_script)
+    comments = page.locator("[data-comment-list] [data-comment-id]")
+    expect(comments).to_have_count(0)
+    navigations: list[str] = []
+    page.on("framenavigated", lambda frame: navigations.append(frame.url))
+
+    # When someone comments, and the comment's live broadcast goes out to no socket yet,
+    # and only then the script runs and opens its socket
+    outside_the_browser_loop(
+        _comment_and_wait_until_broadcast, post=post, author=commenter, body="Made it in time"
+    )
+    assert sockets == []
+    script.continue_()
+
+    # Then the page catches up on opening: the comment shows once, without a reload
+    expect(page.locator("[data-post-id]")).to_have_attribute("data-live", "connected")
+    expect(comments).to_have_count(1)
+    expect(comments.first).to_contain_text("Early bird")
+    expect(comments.first.locator(".comment__body")).to_have_text("Made it in time")
+    expect(page.locator("[data-comment-count]")).to_have_text("(1)")
+    expect(page.locator("[data-comments-empty]")).to_be_hidden()
+    assert navigations == []
+    print("SOCKETS", len(sockets), [s.url for s in sockets], [s.is_closed() for s in sockets])
+
+
+def test_a_post_gone_before_the_socket_opens_turns_live_comments_off_for_good(
+    asgi_server, browser_session
+):
+    # Given a visitor whose page of a post is rendered, but whose live script has not run yet
+    post = make_post(title="Soon gone", published=True)
+    page = browser_session.new_page()
+    held_script = hold_requests(page, LIVE_SCRIPT)
+    sockets: list[WebSocket] = []
+    page.on("websocket", lambda socket: sockets.append(socket))
+    page.goto(f"/posts/{post.slug}/", wait_until="commit")
+    script = wait_until_held(page, held_script)
+
+    # When the author deletes the post, and then the script opens its socket
+    outside_the_browser_loop(delete_post, post=post, actor=post.author)
+    script.continue_()
+
+    # Then the server refuses the socket with 4403: live comments turn off and stay off,
+    # with no second attempt (the first retry would come within a second)
+    live = page.locator("[data-post-id]")
+    expect(live).to_have_attribute("data-live", "off")
+    page.wait_for_timeout(2_500)
+    expect(live).to_have_attribute("data-live", "off")
+    assert len(sockets) == 1
+    expect(page.get_by_role("heading", name="Soon gone")).to_be_visible()

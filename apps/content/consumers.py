@@ -14,7 +14,8 @@ class PostEventsConsumer(AsyncJsonWebsocketConsumer):
     """Streams a post's new comments (and its publication) to whoever may read the post.
 
     Messages: {"type": "comment.created" | "post.published", "data": {...}}. Delivery is
-    at-most-once (Channels); a client that reconnects reloads the comments from the API.
+    at-most-once (Channels): a client re-reads the post's comments (page or API) whenever its
+    socket opens, to fill any gap. Someone who may not read the post is closed with 4403.
     """
 
     async def connect(self) -> None:

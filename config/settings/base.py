@@ -152,7 +152,12 @@ if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL], "prefix": f"{KEY_PREFIX}:asgi"},
+            "CONFIG": {
+                # channels-redis blocks on Redis for 5 s at a time (BRPOP); redis-py 8's
+                # default 5 s socket timeout would cut those reads and drop live sockets.
+                "hosts": [{"address": REDIS_URL, "socket_timeout": 30}],
+                "prefix": f"{KEY_PREFIX}:asgi",
+            },
         }
     }
 else:

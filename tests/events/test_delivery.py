@@ -182,3 +182,17 @@ def test_worker_that_dies_mid_task_has_the_task_retried(celery_worker):
 
     assert _wait_until(lambda: outcome(key)["done"], timeout=60)
     assert outcome(key)["attempts"] == 2
+
+
+def test_a_socket_left_quiet_longer_than_the_layers_poll_still_receives(celery_worker, asgi_server):
+    # channels-redis waits on Redis 5 s at a time; a client socket timeout as short as that
+    # used to break the server's read and close every quiet socket.
+    post = make_post(published=True)
+    with open_post_socket(asgi_server, post.pk) as socket:
+        quiet = receive_messages(socket, until=7.0)
+        assert [m for m in quiet if m["type"] == "comment.created"] == []
+        make_comment(post=post, body="After the quiet")
+
+        message = receive_first(socket, message_type="comment.created", timeout=DELIVERY_TIMEOUT)
+
+    assert message["data"]["body"] == "After the quiet"

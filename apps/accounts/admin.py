@@ -1,11 +1,49 @@
+"""The admin of users: e-mail is the login, stored lower-case and unique whatever its case."""
+
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
+from django.core.exceptions import ValidationError
 
+from apps.accounts.errors import EmailTaken
 from apps.accounts.models import User
+
+
+class EmailFormMixin:
+    """Lower-cases the e-mail and refuses one another user has in any case.
+
+    Sign-in looks users up case-insensitively, so "Ann@x.com" beside "ann@x.com" would make
+    both unable to sign in; sign_up_user refuses the same.
+    """
+
+    def clean_email(self) -> str:
+        email = User.objects.normalize_email(self.cleaned_data["email"]).lower()
+        others = User.objects.filter(email__iexact=email)
+        if self.instance.pk is not None:
+            others = others.exclude(pk=self.instance.pk)
+        if others.exists():
+            raise ValidationError(str(EmailTaken(email)), code=EmailTaken.code)
+        return email
+
+
+class UserCreationAdminForm(EmailFormMixin, AdminUserCreationForm):
+    class Meta(AdminUserCreationForm.Meta):
+        model = User
+        fields = ("email",)
+        field_classes: dict = {}
+
+
+class UserChangeAdminForm(EmailFormMixin, UserChangeForm):
+    class Meta(UserChangeForm.Meta):
+        model = User
+        fields = "__all__"
+        field_classes: dict = {}
 
 
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
+    form = UserChangeAdminForm
+    add_form = UserCreationAdminForm
     ordering = ("email",)
     list_display = ("email", "display_name", "is_staff", "is_active", "date_joined")
     list_filter = ("is_staff", "is_superuser", "is_active", "groups")

@@ -6,7 +6,15 @@ from apps.content import rules
 from apps.content.errors import InvalidContent
 
 
-class PostForm(forms.Form):
+class ContentForm(forms.Form):
+    """A content page's form: it shows a service's InvalidContent next to the field it is about."""
+
+    def add_content_error(self, error: InvalidContent) -> None:
+        # An error about a field the form lacks is shown above the form.
+        self.add_error(error.field if error.field in self.fields else None, str(error))
+
+
+class PostForm(ContentForm):
     title = forms.CharField(
         label="Title",
         # Length and blank checks are the services' (rules.clean_title); the form only parses.
@@ -31,10 +39,6 @@ class PostForm(forms.Form):
     def clean_tags(self) -> list[str]:
         return [name.strip() for name in self.cleaned_data["tags"].split(",") if name.strip()]
 
-    def add_content_error(self, error: InvalidContent) -> None:
-        """Show a service's verdict next to the field it is about."""
-        self.add_error(error.field if error.field in self.fields else None, str(error))
-
     @staticmethod
     def initial_for(post) -> dict:
         return {
@@ -44,7 +48,7 @@ class PostForm(forms.Form):
         }
 
 
-class CommentForm(forms.Form):
+class CommentForm(ContentForm):
     body = forms.CharField(
         label="Your comment",
         required=False,
@@ -52,6 +56,3 @@ class CommentForm(forms.Form):
             attrs={"rows": 4, "maxlength": rules.COMMENT_MAX_LENGTH, "required": True}
         ),
     )
-
-    def add_content_error(self, error: InvalidContent) -> None:
-        self.add_error(error.field if error.field in self.fields else None, str(error))

@@ -4,9 +4,12 @@
  * Progressive enhancement: the page works without this script. It opens a websocket to
  * /ws/posts/<post id>/ and appends each "comment.created" message to the comment list,
  * building nodes with textContent (never innerHTML) and skipping comments already shown.
- * Delivery over the socket is at most once, so after a reconnect it reloads the page's
- * comments once to pick up any it missed, then reconnects with growing, jittered delays.
- * The post element's data-live attribute says "connected", "reconnecting" or "off".
+ * The socket hears only comments made while it is open, and delivery is at most once, so
+ * every time it opens (the first time included: comments posted between the page's render
+ * and the first open would be missed) it reads the page's comments once more and adds those
+ * not shown yet. It reconnects with growing, jittered delays, except after close code 4403
+ * (the viewer may not see the post). The post element's data-live attribute says
+ * "connected", "reconnecting" or "off".
  */
 (function () {
   "use strict";
@@ -28,7 +31,6 @@
   var countLabel = post.querySelector("[data-comment-count]");
   var emptyNote = post.querySelector("[data-comments-empty]");
   var delay = MIN_DELAY_MS;
-  var connectedBefore = false;
 
   function socketUrl() {
     var scheme = window.location.protocol === "https:" ? "wss:" : "ws:";
@@ -82,6 +84,19 @@
     }
   }
 
+  // Comment ids grow with time: keep the list oldest first even when a live message and a
+  // catch-up race each other.
+  function insertInOrder(item, commentId) {
+    var items = list.querySelectorAll("[data-comment-id]");
+    for (var i = 0; i < items.length; i += 1) {
+      if (Number(items[i].getAttribute("data-comment-id")) > Number(commentId)) {
+        list.insertBefore(item, items[i]);
+        return;
+      }
+    }
+    list.appendChild(item);
+  }
+
   function showComment(comment) {
     if (comment.comment_id === undefined || comment.comment_id === null) {
       return;
@@ -102,7 +117,7 @@
 
     item.appendChild(meta);
     item.appendChild(element("p", "comment__body", String(comment.body || "")));
-    list.appendChild(item);
+    insertInOrder(item, comment.comment_id);
     refreshCount();
   }
 
@@ -135,7 +150,7 @@
         }
       })
       .catch(function () {
-        // Offline or the server is away: the next reconnect tries again.
+        // Offline or the server is away: the next open tries again.
       });
   }
 
@@ -156,10 +171,7 @@
     socket.addEventListener("open", function () {
       post.setAttribute("data-live", "connected");
       delay = MIN_DELAY_MS;
-      if (connectedBefore) {
-        catchUp();
-      }
-      connectedBefore = true;
+      catchUp();
     });
     socket.addEventListener("message", function (event) {
       var message;

@@ -202,11 +202,11 @@ def test_post_titled_new_does_not_hide_the_writing_page(client):
     author = make_user()
     client.force_login(author)
 
-    client.post("/posts/new/", {"title": "New", "action": "draft"})
+    client.post("/posts/new/", {"title": "New", "action": "publish"})
 
     post = Post.objects.get(author=author)
-    assert post.slug == "new-2"
-    assert client.get("/posts/new-2/").status_code == 200
+    assert post.slug != "new"
+    assert '<h1 class="post__title">New</h1>' in client.get(f"/posts/{post.slug}/").text
     assert "Write a post" in client.get("/posts/new/").text
 
 
@@ -331,9 +331,9 @@ def test_author_publishes_a_draft_and_it_reaches_the_feed(client):
 
     response = client.post(f"/posts/{draft.slug}/publish/", follow=True)
 
+    draft.refresh_from_db()
     assert response.redirect_chain == [(f"/posts/{draft.slug}/", 302)]
     assert "Your post is published." in response.text
-    draft.refresh_from_db()
     assert draft.is_published
     assert "Ready now" in client.get("/").text
 
@@ -480,3 +480,45 @@ def test_my_drafts_needs_sign_in(client):
 
     assert response.status_code == 302
     assert response["Location"] == "/accounts/signin/?next=/drafts/"
+
+
+# --- query counts -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("comment_count", [1, 6])
+def test_post_page_costs_five_queries_whatever_its_comments_and_tags(
+    client, django_assert_num_queries, comment_count
+):
+    post = make_post(tags=["one", "two", "three"], published=True)
+    for n in range(comment_count):
+        make_comment(post=post, author=make_user(display_name=f"Reader {n}"), body=f"Note {n}")
+    client.force_login(make_user())
+
+    # Session, user, the post with its author and comment count, its tags, the comments
+    # with their authors.
+    with django_assert_num_queries(5):
+        response = client.get(f"/posts/{post.slug}/")
+
+    assert response.text.count("data-comment-id=") == comment_count
+    assert f"Reader {comment_count - 1}" in response.text
+    assert f"Note {comment_count - 1}" in response.text
+    assert "#three" in response.text
+
+
+@pytest.mark.parametrize("draft_count", [1, 6])
+def test_drafts_page_costs_four_queries_whatever_its_drafts_and_tags(
+    client, django_assert_num_queries, draft_count
+):
+    me = make_user(display_name="Drafter")
+    for n in range(draft_count):
+        make_post(author=me, title=f"Draft {n}", tags=[f"tag-{n}", "shared"])
+    client.force_login(me)
+
+    # Session, user, the drafts with their author, their tags.
+    with django_assert_num_queries(4):
+        response = client.get("/drafts/")
+
+    assert response.text.count('class="post-summary"') == draft_count
+    assert f"Draft {draft_count - 1}" in response.text
+    assert f"#tag-{draft_count - 1}" in response.text
+    assert response.text.count("#shared") == draft_count

@@ -1,0 +1,110 @@
+"""The user admin stores e-mails lower-case and refuses one that exists in another case."""
+
+import pytest
+from django.urls import reverse
+
+from apps.accounts.models import User
+from apps.accounts.services import authenticate_user
+from tests.accounts.factories import PASSWORD, make_user
+
+pytestmark = pytest.mark.django_db
+
+ADD_URL = reverse("admin:accounts_user_add")
+
+
+@pytest.fixture
+def staff_client(client):
+    client.force_login(User.objects.create_superuser("root@example.com", "x" * 12))
+    return client
+
+
+def _change_data(user: User, **changes) -> dict:
+    """What the user's change page posts back, with `changes` applied."""
+    return {
+        "email": user.email,
+        "display_name": user.display_name,
+        "is_active": "on",
+        "date_joined_0": user.date_joined.strftime("%Y-%m-%d"),
+        "date_joined_1": user.date_joined.strftime("%H:%M:%S"),
+        "last_login_0": "",
+        "last_login_1": "",
+        **changes,
+    }
+
+
+def test_admin_adds_a_user_with_the_email_lower_cased_who_can_then_sign_in(staff_client):
+    response = staff_client.post(
+        ADD_URL, {"email": "New.Person@Example.COM", "password1": PASSWORD, "password2": PASSWORD}
+    )
+
+    user = User.objects.get(email="new.person@example.com")
+    assert response.status_code == 302
+    assert response["Location"] == reverse("admin:accounts_user_change", args=[user.pk])
+    assert authenticate_user(email="NEW.PERSON@example.com", password=PASSWORD) == user
+
+
+def test_admin_refuses_an_email_that_exists_in_another_case(staff_client):
+    existing = make_user(email="taken@example.com")
+
+    response = staff_client.post(
+        ADD_URL, {"email": "TAKEN@Example.com", "password1": PASSWORD, "password2": PASSWORD}
+    )
+
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors == {
+        "email": ["An account with the e-mail taken@example.com already exists."]
+    }
+    assert "An account with the e-mail taken@example.com already exists." in response.text
+    assert list(User.objects.filter(email__iexact="taken@example.com")) == [existing]
+    assert authenticate_user(email="taken@example.com", password=PASSWORD) == existing
+
+
+def test_admin_add_keeps_refusing_bad_passwords(staff_client):
+    response = staff_client.post(
+        ADD_URL, {"email": "short@example.com", "password1": "abc", "password2": "abc"}
+    )
+
+    assert response.status_code == 200
+    assert "password2" in response.context["adminform"].form.errors
+    assert not User.objects.filter(email="short@example.com").exists()
+
+
+def test_changing_an_email_stores_it_lower_cased(staff_client):
+    user = make_user(email="old@example.com", display_name="Moving")
+    url = reverse("admin:accounts_user_change", args=[user.pk])
+
+    response = staff_client.post(url, _change_data(user, email="Moved@Example.com"))
+
+    assert response.status_code == 302
+    user.refresh_from_db()
+    assert user.email == "moved@example.com"
+    assert user.display_name == "Moving"
+
+
+def test_changing_an_email_to_another_users_in_another_case_is_refused(staff_client):
+    make_user(email="first@example.com")
+    second = make_user(email="second@example.com")
+    url = reverse("admin:accounts_user_change", args=[second.pk])
+
+    response = staff_client.post(url, _change_data(second, email="FIRST@example.com"))
+
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors == {
+        "email": ["An account with the e-mail first@example.com already exists."]
+    }
+    second.refresh_from_db()
+    assert second.email == "second@example.com"
+
+
+def test_saving_a_user_with_their_own_email_in_another_case_is_allowed(staff_client):
+    user = make_user(email="same@example.com", display_name="Before")
+    url = reverse("admin:accounts_user_change", args=[user.pk])
+
+    response = staff_client.post(
+        url, _change_data(user, email="Same@Example.com", display_name="After")
+    )
+
+    assert response.status_code == 302
+    user.refresh_from_db()
+    assert user.email == "same@example.com"
+    assert user.display_name == "After"

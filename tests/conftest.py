@@ -48,11 +48,26 @@ def _clean_cache():
 
 
 @pytest.fixture(scope="session")
-def celery_worker(django_db_setup, django_db_blocker, tmp_path_factory):
+def celery_worker(django_db_setup, tmp_path_factory):
     """A real Celery worker process on the test database and this process's Redis."""
     worker = CeleryWorker(log_path=tmp_path_factory.mktemp("celery") / "worker.log").start()
     yield worker
     worker.stop()
+
+
+@pytest.fixture(autouse=True)
+def _idle_worker_before_flush(request):
+    """After a test that commits, let the worker finish before the database is flushed.
+
+    Its tasks (event dispatches of this test's commits) would otherwise write while the
+    tables are truncated, deadlocking the flush or leaking rows into the next test.
+    Autouse fixtures of this conftest are torn down before pytest-django's flush.
+    """
+    yield
+    marker = request.node.get_closest_marker("django_db")
+    if marker is not None and marker.kwargs.get("transaction"):
+        for worker in CeleryWorker.running:
+            worker.wait_until_idle()
 
 
 @pytest.fixture(scope="session")

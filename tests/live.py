@@ -12,7 +12,9 @@ import sys
 import time
 import urllib.request
 from pathlib import Path
+from typing import ClassVar
 
+from amqp.exceptions import ChannelError
 from django.conf import settings
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -51,8 +53,17 @@ def stop(process: subprocess.Popen) -> None:
             process.wait()
 
 
+def _queued_messages(channel, queue: str) -> int:
+    try:
+        return channel.queue_declare(queue=queue, passive=True).message_count
+    except ChannelError:  # the broker reports a queue with nothing in it as missing
+        return 0
+
+
 class CeleryWorker:
     """A real `celery worker` process (prefork pool) consuming every queue."""
+
+    running: ClassVar[list["CeleryWorker"]] = []
 
     def __init__(self, concurrency: int = 2, log_path: Path | None = None) -> None:
         self.hostname = f"test-{os.getpid()}-{free_port()}@localhost"
@@ -93,8 +104,30 @@ class CeleryWorker:
             if self.process.poll() is not None:
                 raise RuntimeError(f"Celery worker exited early ({self.log_path})")
             if app.control.ping(destination=[self.hostname], timeout=0.5):
+                CeleryWorker.running.append(self)
                 return self
         raise RuntimeError("Celery worker did not answer a ping within 30 s")
+
+    def wait_until_idle(self, timeout: float = 15) -> None:
+        """Wait until the queues are empty and the worker runs nothing.
+
+        Called before the test database is flushed: a task still writing while the tables
+        are truncated deadlocks the flush.
+        """
+        from config.celery import QUEUES, app
+
+        deadline = time.monotonic() + timeout
+        with app.connection_for_read() as connection:
+            channel = connection.default_channel
+            while time.monotonic() < deadline:
+                queued = sum(_queued_messages(channel, name) for name in QUEUES)
+                inspect = app.control.inspect(destination=[self.hostname], timeout=1)
+                busy = any((inspect.active() or {}).values()) or any(
+                    (inspect.reserved() or {}).values()
+                )
+                if not queued and not busy:
+                    return
+                time.sleep(0.1)
 
     def pool_pids(self) -> list[int]:
         from config.celery import app
@@ -103,6 +136,8 @@ class CeleryWorker:
         return list(stats.get(self.hostname, {}).get("pool", {}).get("processes", []))
 
     def stop(self) -> None:
+        if self in CeleryWorker.running:
+            CeleryWorker.running.remove(self)
         if self.process:
             stop(self.process)
 

@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 
 from apps.accounts.errors import EmailTaken
 from apps.accounts.models import User
+from apps.accounts.selectors import email_in_use, normalized_email
 
 
 class EmailFormMixin:
@@ -17,11 +18,8 @@ class EmailFormMixin:
     """
 
     def clean_email(self) -> str:
-        email = User.objects.normalize_email(self.cleaned_data["email"]).lower()
-        others = User.objects.filter(email__iexact=email)
-        if self.instance.pk is not None:
-            others = others.exclude(pk=self.instance.pk)
-        if others.exists():
+        email = normalized_email(self.cleaned_data["email"])
+        if email_in_use(email, excluding=self.instance):
             raise ValidationError(str(EmailTaken(email)), code=EmailTaken.code)
         return email
 

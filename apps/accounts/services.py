@@ -8,14 +8,15 @@ from rest_framework.authtoken.models import Token
 from apps.accounts import attempts
 from apps.accounts.errors import EmailTaken, InvalidCredentials
 from apps.accounts.models import User
+from apps.accounts.selectors import email_in_use, normalized_email
 
 
 def sign_up_user(*, email: str, password: str, display_name: str = "") -> User:
     """Create an active user; raises EmailTaken, or Django's ValidationError for a weak password."""
-    email = User.objects.normalize_email(email).lower()
+    email = normalized_email(email)
     candidate = User(email=email, display_name=display_name)
     validate_password(password, user=candidate)
-    if User.objects.filter(email__iexact=email).exists():
+    if email_in_use(email):
         raise EmailTaken(email)
     try:
         with transaction.atomic():

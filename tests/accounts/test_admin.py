@@ -108,3 +108,13 @@ def test_saving_a_user_with_their_own_email_in_another_case_is_allowed(staff_cli
     user.refresh_from_db()
     assert user.email == "same@example.com"
     assert user.display_name == "After"
+
+
+def test_the_database_refuses_two_emails_differing_only_in_case():
+    from django.db import IntegrityError, transaction
+
+    from apps.accounts.models import User
+
+    User.objects.create_user("case@example.com", "x" * 12)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        User.objects.create(email="CASE@example.com")

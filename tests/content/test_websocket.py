@@ -5,7 +5,7 @@ from websockets.exceptions import ConnectionClosed, InvalidStatus
 
 from tests.accounts.factories import make_user
 from tests.content.factories import make_post
-from tests.websocket_client import open_post_socket
+from tests.websocket_client import open_post_socket, receive_first
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -21,14 +21,14 @@ def test_anyone_may_follow_a_published_post(asgi_server):
     post = make_post(published=True)
     with open_post_socket(asgi_server, post.pk) as socket:
         socket.send('{"type": "ping"}')
-        assert socket.recv(timeout=5) == '{"type": "pong"}'
+        assert receive_first(socket, message_type="pong", timeout=5) == {"type": "pong"}
 
 
 def test_a_draft_is_followed_by_its_author_only(asgi_server):
     draft = make_post()
     with open_post_socket(asgi_server, draft.pk, user=draft.author) as socket:
         socket.send('{"type": "ping"}')
-        assert socket.recv(timeout=5) == '{"type": "pong"}'
+        assert receive_first(socket, message_type="pong", timeout=5) == {"type": "pong"}
 
     assert _close_code(asgi_server, draft.pk) == 4403
     assert _close_code(asgi_server, draft.pk, user=make_user()) == 4403

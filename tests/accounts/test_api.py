@@ -5,20 +5,11 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from apps.accounts.models import User
-from apps.accounts.services import issue_api_token
 from apps.content.models import Post
 from tests.accounts.factories import PASSWORD, make_user
+from tests.api.rest_client import PROBLEM, token_client
 
 pytestmark = pytest.mark.django_db
-
-PROBLEM = "application/problem+json"
-
-
-def token_client(user) -> APIClient:
-    client = APIClient()
-    token = issue_api_token(email=user.email, password=PASSWORD)
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
-    return client
 
 
 def test_sign_up_creates_the_account_and_returns_it():

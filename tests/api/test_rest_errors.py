@@ -6,22 +6,13 @@ from django.http import Http404
 from rest_framework import exceptions
 from rest_framework.test import APIClient
 
-from apps.accounts.services import issue_api_token
 from apps.api.problems import problem_exception_handler
 from apps.content.models import Post
-from tests.accounts.factories import PASSWORD, make_user
+from tests.accounts.factories import make_user
+from tests.api.rest_client import PROBLEM, token_client
 from tests.content.factories import make_post
 
 pytestmark = pytest.mark.django_db
-
-PROBLEM = "application/problem+json"
-
-
-def token_client(user) -> APIClient:
-    client = APIClient()
-    token = issue_api_token(email=user.email, password=PASSWORD)
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
-    return client
 
 
 def test_missing_post_is_a_404_problem():

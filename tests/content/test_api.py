@@ -3,23 +3,14 @@
 import pytest
 from rest_framework.test import APIClient
 
-from apps.accounts.services import issue_api_token
 from apps.content.models import Comment, Post
 from apps.content.services import publish_post
 from apps.events.models import OutboxEvent
 from tests.accounts.factories import PASSWORD, make_user
+from tests.api.rest_client import PROBLEM, token_client
 from tests.content.factories import make_comment, make_post
 
 pytestmark = pytest.mark.django_db
-
-PROBLEM = "application/problem+json"
-
-
-def token_client(user) -> APIClient:
-    client = APIClient()
-    token = issue_api_token(email=user.email, password=PASSWORD)
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
-    return client
 
 
 def iso(moment) -> str:

@@ -1,7 +1,6 @@
 """The content part of the GraphQL API: posts, comments and their mutations, over HTTP."""
 
 import json
-import time
 
 import pytest
 from django.test import Client
@@ -10,6 +9,7 @@ from apps.content.models import Comment, Post
 from apps.events.models import OutboxEvent
 from tests.accounts.factories import make_user
 from tests.content.factories import make_comment, make_post
+from tests.live import wait_until
 
 pytestmark = pytest.mark.django_db
 
@@ -484,15 +484,6 @@ mutation PublishThenComment($postId: ID!, $draftId: ID!) {
 """
 
 
-def _wait_until(predicate, timeout: float = 10) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.05)
-    return False
-
-
 @pytest.mark.django_db(transaction=True)
 def test_a_failed_mutation_leaves_nothing_and_the_request_commits_the_others(celery_worker):
     # Real commits (transaction=True) and a real worker: the event is dispatched only if the
@@ -519,7 +510,7 @@ def test_a_failed_mutation_leaves_nothing_and_the_request_commits_the_others(cel
     assert not OutboxEvent.objects.filter(event_type="comment.created").exists()
     event = OutboxEvent.objects.get(event_type="post.published")
     assert event.payload["post_id"] == post.pk
-    assert _wait_until(
+    assert wait_until(
         lambda: OutboxEvent.objects.filter(pk=event.pk, dispatched_at__isnull=False).exists()
     )
 

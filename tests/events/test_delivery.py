@@ -13,22 +13,13 @@ from apps.events.models import OutboxEvent, SubscriberRun
 from apps.events.tasks import dispatch_event_task, relay_pending_events_task
 from tests.accounts.factories import PASSWORD, make_user
 from tests.content.factories import make_comment, make_post
-from tests.live import BIN, ROOT, subprocess_env
+from tests.live import BIN, ROOT, subprocess_env, wait_until
 from tests.websocket_client import open_post_socket, receive_first, receive_messages
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 # Generous bounds for a loaded CI machine; the path is normally well under a second.
 DELIVERY_TIMEOUT = 10
-
-
-def _wait_until(predicate, timeout: float = DELIVERY_TIMEOUT) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.05)
-    return False
 
 
 def test_new_comment_reaches_clients_of_two_server_processes(
@@ -180,7 +171,7 @@ def test_worker_that_dies_mid_task_has_the_task_retried(celery_worker):
     key = f"crash-once-{os.getpid()}-{time.monotonic_ns()}"
     crash_once_task.delay(key)
 
-    assert _wait_until(lambda: outcome(key)["done"], timeout=60)
+    assert wait_until(lambda: outcome(key)["done"], timeout=60)
     assert outcome(key)["attempts"] == 2
 
 

@@ -5,10 +5,12 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from apps.api.graphql_view import KeelGraphQLView
+from apps.operations import views as operations_views
 
 api_patterns = [
     path("", include("apps.accounts.api.urls")),
     path("", include("apps.content.api.urls")),
+    path("hello/", operations_views.hello, name="hello"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
 ]

@@ -11,6 +11,11 @@ def healthz(request: HttpRequest) -> JsonResponse:
     return JsonResponse(report, status=200 if report["status"] == "ok" else 503)
 
 
+def hello(request: HttpRequest) -> JsonResponse:
+    """A constant JSON answer through the whole middleware stack: the benchmarks' baseline."""
+    return JsonResponse({"hello": "world"})
+
+
 def _problem(status: int, title: str, detail: str) -> JsonResponse:
     return JsonResponse(
         {"type": "about:blank", "title": title, "status": status, "detail": detail},

@@ -21,6 +21,12 @@ def test_health_reports_database_and_cache(client):
     assert response.json() == {"status": "ok", "checks": {"database": "ok", "cache": "ok"}}
 
 
+def test_hello_answers_constant_json(client):
+    response = client.get("/api/hello/")
+    assert response.status_code == 200
+    assert response.json() == {"hello": "world"}
+
+
 @pytest.mark.django_db
 def test_unknown_api_address_is_a_problem_document(client):
     response = client.get("/api/no-such-thing/")

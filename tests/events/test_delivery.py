@@ -125,8 +125,10 @@ def test_event_whose_dispatch_was_lost_after_commit_is_delivered_by_the_relay(
 
         message = receive_first(socket, message_type="comment.created", timeout=DELIVERY_TIMEOUT)
         assert message["data"]["body"] == "Survived a crash"
-    event.refresh_from_db()
-    assert event.dispatched_at is not None
+    # the broadcast leaves before the dispatch is recorded: wait for the record
+    assert wait_until(
+        lambda: OutboxEvent.objects.filter(pk=event.pk, dispatched_at__isnull=False).exists()
+    )
 
 
 def test_event_of_a_rolled_back_transaction_is_never_delivered(celery_worker, asgi_server):

@@ -1,0 +1,16 @@
+"""The caching app: Keel's two-level cache backend and its tags, coherence and statistics."""
+
+from django.apps import AppConfig
+
+
+class CachingConfig(AppConfig):
+    name = "apps.caching"
+    label = "caching"
+    verbose_name = "Caching"
+
+    def ready(self) -> None:
+        # Every process watches writes to cached models, whether or not it reads through the
+        # cache itself (a Celery worker writes what the web process caches).
+        from apps.caching.invalidation import watch_all_models
+
+        watch_all_models()

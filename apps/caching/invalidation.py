@@ -1,0 +1,155 @@
+"""Write-driven invalidation: any write to a watched table bumps its model's tag on commit.
+
+Every write path reaches the database as an INSERT, UPDATE or DELETE statement (save,
+delete, bulk_create, bulk_update, QuerySet.update/delete, many-to-many changes, raw SQL),
+so Keel watches statements rather than model signals, which miss the bulk paths. A database
+execute wrapper, installed on every connection, reads the table a statement writes; when a
+cached query or the edge cache depends on that table's model, the model's tag is
+invalidated after the transaction commits, never before (a reader between the write and
+the commit must not cache data that may still roll back). Writes that roll back invalidate
+nothing.
+
+Every process must watch the same tables, whether or not it ever reads through the cache
+(a Celery worker writes what the web process caches), so `watch_all_models()` runs at
+start-up in every process and watches every model except the write-heavy bookkeeping ones
+that nothing caches (sessions, the outbox, the beat schedule...): those never cost a Redis
+round trip.
+"""
+
+import re
+from collections.abc import Iterable
+
+from django.apps import apps
+from django.db import models
+from django.db.backends.signals import connection_created
+from django.dispatch import receiver
+
+# INSERT INTO "t", UPDATE "t", DELETE FROM "t" (quoted or not, optionally schema-qualified).
+_WRITE = re.compile(
+    r'^\s*(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+(?:"?\w+"?\.)?"?(\w+)"?', re.IGNORECASE
+)
+
+# table name -> the model tags a write to it invalidates, for watched models only.
+_watched_tables: dict[str, frozenset[str]] = {}
+_watched_models: set[type[models.Model]] = set()
+
+
+def model_tag(model: type[models.Model]) -> str:
+    """The cache tag every write to `model`'s table invalidates: `model:<app_label>.<name>`."""
+    return f"model:{model._meta.label_lower}"
+
+
+# Models whose writes never invalidate anything: written often, never read through a cache.
+UNWATCHED = frozenset(
+    {
+        "sessions.session",
+        "admin.logentry",
+        "events.outboxevent",
+        "events.subscriberrun",
+        "realtime.broadcastmessage",
+    }
+)
+UNWATCHED_APPS = frozenset({"django_celery_beat", "contenttypes"})
+
+
+def watch_all_models() -> None:
+    """Watch every installed model but the bookkeeping ones (called from AppConfig.ready)."""
+    watch_models(
+        model
+        for model in apps.get_models(include_auto_created=False)
+        if model._meta.label_lower not in UNWATCHED and model._meta.app_label not in UNWATCHED_APPS
+    )
+
+
+def watch_models(models_to_watch: Iterable[type[models.Model] | str]) -> list[str]:
+    """Start invalidating these models' tags on writes; returns the tags.
+
+    A many-to-many table belongs to both sides: adding a tag to a post invalidates the
+    tags of Post and of Tag.
+    """
+    tags = []
+    for entry in models_to_watch:
+        model = apps.get_model(entry) if isinstance(entry, str) else entry
+        tags.append(model_tag(model))
+        if model in _watched_models:
+            continue
+        _watched_models.add(model)
+        _add_table(model._meta.db_table, model_tag(model))
+        for field in model._meta.many_to_many:
+            through = field.remote_field.through
+            _add_table(through._meta.db_table, model_tag(model))
+        for relation in model._meta.related_objects:
+            if relation.many_to_many and relation.through is not None:
+                _add_table(relation.through._meta.db_table, model_tag(model))
+    return tags
+
+
+def _add_table(table: str, tag: str) -> None:
+    _watched_tables[table] = _watched_tables.get(table, frozenset()) | {tag}
+
+
+def tags_written_by(sql: str) -> frozenset[str]:
+    """The watched tags a statement's write touches (empty for reads and unwatched tables)."""
+    match = _WRITE.match(sql)
+    if match is None:
+        return frozenset()
+    return _watched_tables.get(match.group(1), frozenset())
+
+
+class _PendingInvalidation:
+    """The tags one transaction wrote, invalidated together once it commits."""
+
+    def __init__(self) -> None:
+        self.tags: set[str] = set()
+
+    def __call__(self) -> None:
+        from apps.caching.tags import invalidate_tags
+
+        invalidate_tags(*sorted(self.tags))
+
+
+def has_uncommitted_writes(connection) -> bool:
+    """Whether this connection's open transaction has written a watched table.
+
+    A cached query must not store what such a transaction reads: it may still roll back.
+    """
+    pending = getattr(connection, "_keel_pending_invalidation", None)
+    return (
+        connection.in_atomic_block
+        and pending is not None
+        and any(func is pending for _, func, _ in connection.run_on_commit)
+    )
+
+
+def _invalidate_on_commit(connection, tags: frozenset[str]) -> None:
+    if not connection.in_atomic_block:
+        from apps.caching.tags import invalidate_tags
+
+        invalidate_tags(*sorted(tags))  # autocommit: the write is already committed
+        return
+    pending = getattr(connection, "_keel_pending_invalidation", None)
+    # One callback per transaction: reuse it while it is still queued (a rollback drops
+    # it from run_on_commit, and then a fresh one is needed).
+    if pending is None or not any(func is pending for _, func, _ in connection.run_on_commit):
+        pending = _PendingInvalidation()
+        connection._keel_pending_invalidation = pending
+        connection.on_commit(pending, robust=True)
+    pending.tags |= tags
+
+
+def _make_wrapper(connection):
+    def watch_writes(execute, sql, params, many, context):
+        result = execute(sql, params, many, context)
+        tags = tags_written_by(sql)
+        if tags:
+            _invalidate_on_commit(connection, tags)
+        return result
+
+    watch_writes.keel_write_watcher = True
+    return watch_writes
+
+
+@receiver(connection_created, dispatch_uid="keel-cache-write-watcher")
+def install_write_watcher(sender, connection, **kwargs) -> None:
+    if not any(getattr(w, "keel_write_watcher", False) for w in connection.execute_wrappers):
+        connection.execute_wrappers.append(_make_wrapper(connection))

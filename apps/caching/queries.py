@@ -1,0 +1,87 @@
+"""The query cache: `@cached_query` keeps a selector's result until the data under it changes.
+
+    @cached_query(ttl=300, tags=[Post, Comment])
+    def feed_page(*, tag: str | None, cursor: str | None) -> list[dict]: ...
+
+The result is cached per arguments under the tags of the models it reads (plus any plain
+string tags given). Every write to those models' tables, through any ORM path or raw SQL,
+invalidates the tags once its transaction commits (apps/caching/invalidation.py), so a
+cached selector never serves data older than the last committed write. The result must be
+picklable and should be plain data (lists, dicts, tuples): cache what the surface renders,
+not lazy querysets.
+"""
+
+import functools
+import hashlib
+import time
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from django.core.cache import cache
+from django.db import connection, models
+
+from apps.caching import warming
+from apps.caching.invalidation import has_uncommitted_writes, model_tag
+
+TagSpec = type[models.Model] | str
+
+
+def _argument_key(value: Any) -> str:
+    """A stable text for one argument: models by identity, users by id, anonymous as such."""
+    if isinstance(value, models.Model):
+        return f"{value._meta.label_lower}:{value.pk}"
+    if getattr(value, "is_anonymous", False) and getattr(value, "pk", None) is None:
+        return "anonymous"
+    if isinstance(value, list | tuple | set | frozenset):
+        items = sorted(value, key=repr) if isinstance(value, set | frozenset) else value
+        return "[" + ",".join(_argument_key(item) for item in items) + "]"
+    if isinstance(value, dict):
+        return "{" + ",".join(f"{k}={_argument_key(value[k])}" for k in sorted(value)) + "}"
+    return repr(value)
+
+
+def query_key(function: Callable, args: tuple, kwargs: dict) -> str:
+    parts = [_argument_key(arg) for arg in args]
+    parts += [f"{name}={_argument_key(kwargs[name])}" for name in sorted(kwargs)]
+    digest = hashlib.blake2b("|".join(parts).encode(), digest_size=12).hexdigest()
+    return f"query:{function.__module__}.{function.__qualname__}:{digest}"
+
+
+def cached_query(*, ttl: int = 300, tags: Iterable[TagSpec] = (), stale_ttl: int | None = None):
+    """Cache the decorated selector's result for `ttl` seconds, per arguments.
+
+    `tags`: models (their writes invalidate the entry) and plain string tags (invalidated
+    with `invalidate_tags`). With `stale_ttl`, a result older than `ttl` is still served for
+    up to `stale_ttl` more seconds while one caller recomputes it (stale-while-revalidate).
+    The undecorated function stays reachable as `.uncached`.
+    """
+    tag_names = tuple(spec if isinstance(spec, str) else model_tag(spec) for spec in tags)
+    options = {} if stale_ttl is None else {"stale_ttl": stale_ttl}
+
+    def decorate(function: Callable) -> Callable:
+        path = f"{function.__module__}:{function.__qualname__}"
+
+        @functools.wraps(function)
+        def wrapper(*args, **kwargs):
+            key = query_key(function, args, kwargs)
+
+            def recipe() -> warming.Recipe:
+                return warming.Recipe(path, args, kwargs, ttl, tag_names, time.time())
+
+            def compute():
+                value = function(*args, **kwargs)
+                warming.note_computed(key, recipe())
+                return value
+
+            if has_uncommitted_writes(connection):
+                # This transaction changed watched data it has not committed: read it
+                # directly, and cache nothing that might yet roll back.
+                return function(*args, **kwargs)
+            warming.sample_call(key, recipe)
+            return cache.tags(*tag_names).remember(key, ttl, compute, **options)
+
+        wrapper.uncached = function
+        wrapper.cache_tags = tag_names
+        return wrapper
+
+    return decorate

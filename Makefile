@@ -20,7 +20,7 @@ TEST_DB_URL ?= postgres://postgres@127.0.0.1:5432/keel
 TEST_REDIS_URL ?= redis://127.0.0.1:6379
 PYTEST_WORKERS ?= 2
 
-.PHONY: help run test bootstrap migrate seed lint format clean browser
+.PHONY: help run test bootstrap migrate seed lint format clean browser bench
 
 help:
 	@echo "make run    set up and start Keel (web, websockets, worker, beat) on embedded defaults"
@@ -65,6 +65,17 @@ format: bootstrap
 test: bootstrap browser lint
 	DATABASE_URL=$(TEST_DB_URL) KEEL_TEST_REDIS_URL=$(TEST_REDIS_URL) \
 	  $(VENV)/bin/pytest -n $(PYTEST_WORKERS) --cov --cov-report=term:skip-covered
+
+# Keel against plain Django + DRF and FastAPI under wrk, on PostgreSQL and Redis; about 5
+# minutes (BENCH_DURATION and the others in benchmarks/README.md change it).
+bench: bootstrap
+	@python=$$(bin/find-python) && \
+	  UV_PYTHON_DOWNLOADS=never $(UV) sync --locked --python "$$python" --group bench --quiet
+	@command -v wrk >/dev/null 2>&1 || { \
+	  echo "Installing wrk for the benchmarks (apt-get)..."; \
+	  sudo=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq wrk >/dev/null; }
+	$(PY) -m benchmarks.run
 
 clean:
 	rm -rf $(VENV) .tools var .pytest_cache .ruff_cache .coverage*

@@ -1,0 +1,1 @@
+"""Load benchmarks of Keel against reference apps, run by `make bench`."""

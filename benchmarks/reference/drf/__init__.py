@@ -1,0 +1,1 @@
+"""Plain Django + DRF: a ModelViewSet with page-number pagination and no cache."""

@@ -1,0 +1,1 @@
+"""FastAPI + SQLAlchemy 2 (async, asyncpg): the same endpoints and JSON as the DRF reference."""

@@ -20,6 +20,7 @@ urlpatterns = [
     path("api/", include((api_patterns, "api"))),
     path("graphql/", KeelGraphQLView.as_view(graphiql=True), name="graphql"),
     path("accounts/", include("apps.accounts.urls")),
+    path("", include("apps.caching.urls")),
     path("", include("apps.operations.urls")),
     path("", include("apps.content.urls")),
 ]

@@ -2,7 +2,14 @@
 
 import os
 
+from django.conf import settings
 from django.core.wsgi import get_wsgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.dev")
 application = get_wsgi_application()
+
+if settings.EDGE_CACHE:
+    # Public responses are answered from the cache before Django's handler runs.
+    from apps.caching.edge import EdgeCache
+
+    application = EdgeCache(application)

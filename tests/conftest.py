@@ -6,7 +6,7 @@ from urllib.parse import urlparse
 import pytest
 from django.conf import settings
 
-from tests.live import AsgiServer, CeleryWorker
+from tests.live import AsgiServer, CeleryWorker, WsgiServer
 
 HOW_TO_START = {
     "PostgreSQL": "pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start",
@@ -82,5 +82,13 @@ def asgi_server(django_db_setup, tmp_path_factory):
 def second_asgi_server(django_db_setup, tmp_path_factory):
     """Another server process, to show messages cross processes through Redis."""
     server = AsgiServer(log_path=tmp_path_factory.mktemp("asgi2") / "server.log").start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def wsgi_server(django_db_setup, tmp_path_factory):
+    """A live WSGI server, as production serves HTTP (with the edge cache in front)."""
+    server = WsgiServer(log_path=tmp_path_factory.mktemp("wsgi") / "server.log").start()
     yield server
     server.stop()

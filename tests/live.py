@@ -155,6 +155,9 @@ class CeleryWorker:
 class AsgiServer:
     """A granian process serving config.asgi (HTTP and websockets) on a free port."""
 
+    interface = "asgi"
+    target = "config.asgi:application"
+
     def __init__(self, log_path: Path | None = None) -> None:
         self.port = free_port()
         self.log_path = log_path
@@ -174,14 +177,14 @@ class AsgiServer:
             [
                 str(BIN / "granian"),
                 "--interface",
-                "asgi",
+                self.interface,
                 "--host",
                 "127.0.0.1",
                 "--port",
                 str(self.port),
                 "--workers",
                 "1",
-                "config.asgi:application",
+                self.target,
             ],
             cwd=ROOT,
             env=subprocess_env(),
@@ -191,15 +194,22 @@ class AsgiServer:
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError(f"ASGI server exited early ({self.log_path})")
+                raise RuntimeError(f"{self.interface} server exited early ({self.log_path})")
             try:
                 with urllib.request.urlopen(f"{self.url}/healthz", timeout=1) as response:
                     if response.status == 200:
                         return self
             except OSError:
                 time.sleep(0.2)
-        raise RuntimeError("ASGI server did not answer /healthz within 30 s")
+        raise RuntimeError(f"{self.interface} server did not answer /healthz within 30 s")
 
     def stop(self) -> None:
         if self.process:
             stop(self.process)
+
+
+class WsgiServer(AsgiServer):
+    """HTTP as production serves it: granian's WSGI interface on config.wsgi (edge cache on)."""
+
+    interface = "wsgi"
+    target = "config.wsgi:application"

@@ -69,7 +69,9 @@ class EdgeCache:
 
     def __init__(self, application: Callable) -> None:
         self.application = application
-        self.session_cookie = f"{settings.SESSION_COOKIE_NAME}="
+        # The session cookie is a credential; the messages cookie carries a message meant
+        # for this visitor's next page.
+        self.personal_cookies = (f"{settings.SESSION_COOKIE_NAME}=", "messages=")
         self.known_tags: dict[str, tuple[str, ...]] = {}
 
     def __call__(self, environ: dict[str, Any], start_response: Callable) -> Iterable[bytes]:
@@ -89,9 +91,10 @@ class EdgeCache:
         return self._fill(environ, start_response, key)
 
     def _carries_credentials(self, environ: dict[str, Any]) -> bool:
-        return "HTTP_AUTHORIZATION" in environ or self.session_cookie in environ.get(
-            "HTTP_COOKIE", ""
-        )
+        if "HTTP_AUTHORIZATION" in environ:
+            return True
+        cookies = environ.get("HTTP_COOKIE", "")
+        return any(name in cookies for name in self.personal_cookies)
 
     @staticmethod
     def _key(environ: dict[str, Any]) -> str:

@@ -17,6 +17,7 @@ import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db import connection, models
 
@@ -73,9 +74,9 @@ def cached_query(*, ttl: int = 300, tags: Iterable[TagSpec] = (), stale_ttl: int
                 warming.note_computed(key, recipe())
                 return value
 
-            if has_uncommitted_writes(connection):
-                # This transaction changed watched data it has not committed: read it
-                # directly, and cache nothing that might yet roll back.
+            if not settings.CACHE_QUERIES or has_uncommitted_writes(connection):
+                # Switched off, or this transaction changed watched data it has not
+                # committed: read directly, and cache nothing that might yet roll back.
                 return function(*args, **kwargs)
             warming.sample_call(key, recipe)
             return cache.tags(*tag_names).remember(key, ttl, compute, **options)

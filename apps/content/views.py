@@ -10,7 +10,9 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from apps.caching.edge import edge_cached
 from apps.content import selectors, services
+from apps.content.cache_tags import CONTENT_MODELS, EDGE_TTL
 from apps.content.errors import (
     CommentsClosed,
     InvalidContent,
@@ -41,6 +43,7 @@ def _editable_post(request: HttpRequest, slug: str) -> Post:
         raise PermissionDenied(str(error)) from error
 
 
+@edge_cached(ttl=EDGE_TTL, tags=CONTENT_MODELS)
 def feed(request: HttpRequest) -> HttpResponse:
     tag = request.GET.get("tag", "").strip().lower() or None
     page = Paginator(selectors.feed_posts(tag=tag), FEED_PAGE_SIZE).get_page(
@@ -61,6 +64,7 @@ def _render_post(
     return render(request, "content/post_detail.html", context)
 
 
+@edge_cached(ttl=EDGE_TTL, tags=CONTENT_MODELS)
 def post_detail(request: HttpRequest, slug: str) -> HttpResponse:
     return _render_post(request, _visible_post(request, slug))
 

@@ -25,6 +25,7 @@ PYTEST_WORKERS ?= 2
 help:
 	@echo "make run    set up and start Keel (web, websockets, worker, beat) on embedded defaults"
 	@echo "make test   set up and run the whole suite against PostgreSQL and Redis"
+	@echo "make bench  Keel against plain DRF and FastAPI under wrk (PostgreSQL and Redis)"
 	@echo "make lint   ruff check and format check;  make format  apply ruff's formatting"
 
 .tools/bin/uv:

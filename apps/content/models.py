@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Coalesce
 
 
 class Tag(models.Model):
@@ -36,6 +37,12 @@ class Post(models.Model):
         indexes = [
             # The public feed: published posts, newest first.
             models.Index(fields=["status", "-published_at", "-id"], name="content_post_feed"),
+            # Every surface lists posts by when they appeared (published, else created).
+            models.Index(
+                Coalesce("published_at", "created_at").desc(),
+                models.F("id").desc(),
+                name="content_post_listed",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -20,6 +20,9 @@ class AuthorSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+# A post as the API shows it. The OpenAPI schema reads it (a docstring here would become its
+# description there); responses are built by presenters.PostPresenter, held to the same
+# output by the tests.
 class PostSerializer(serializers.ModelSerializer):
     author = AuthorSerializer(read_only=True)
     tags = serializers.SlugRelatedField(many=True, read_only=True, slug_field="name")

@@ -9,6 +9,7 @@ from rest_framework.response import Response
 from apps.api.pagination import CommentCursorPagination, PostCursorPagination
 from apps.api.problems import problem_responses
 from apps.content import selectors, services
+from apps.content.api.presenters import PostPresenter
 from apps.content.api.serializers import (
     CommentInputSerializer,
     CommentSerializer,
@@ -65,16 +66,21 @@ class PostViewSet(viewsets.GenericViewSet):
     def _post(self) -> Post:
         return selectors.post_for_viewer(self.request.user, pk=self.kwargs["pk"])
 
+    def _represent(self, posts: list[Post]) -> list[dict]:
+        # Tag names in one query for the whole page; the presenter builds the dicts.
+        tags = selectors.tag_names_by_post(post.pk for post in posts)
+        return PostPresenter(self.request).posts(posts, tags)
+
     def _validated(self, serializer_class, *, partial: bool = False) -> dict:
         serializer = serializer_class(data=self.request.data, partial=partial)
         serializer.is_valid(raise_exception=True)
         return serializer.validated_data
 
-    def _present(self, post: Post, *, status_code: int = status.HTTP_200_OK) -> Response:
-        # Read back through the selector: the services return the bare row, without the
-        # comment count or fresh tags the representation shows.
-        fresh = selectors.post_for_viewer(self.request.user, pk=post.pk)
-        return Response(self.get_serializer(fresh).data, status=status_code)
+    def _present(self, pk: int, *, status_code: int = status.HTTP_200_OK) -> Response:
+        # Read through the selector, also after a write: the services return the bare row,
+        # without the comment count or fresh tags the representation shows.
+        post = selectors.post_for_viewer(self.request.user, pk=pk, with_tags=False)
+        return Response(self._represent([post])[0], status=status_code)
 
     def list(self, request):
         filters = PostFilterSerializer(data=request.query_params)
@@ -83,27 +89,28 @@ class PostViewSet(viewsets.GenericViewSet):
             request.user,
             tag=filters.validated_data.get("tag") or None,
             mine=filters.validated_data["mine"],
+            with_tags=False,
         )
         page = self.paginate_queryset(posts)
-        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+        return self.get_paginated_response(self._represent(page))
 
     def create(self, request):
         data = self._validated(PostInputSerializer)
         post = services.create_post(author=request.user, **data)
-        response = self._present(post, status_code=status.HTTP_201_CREATED)
+        response = self._present(post.pk, status_code=status.HTTP_201_CREATED)
         response["Location"] = request.build_absolute_uri(
             reverse("api:post-detail", kwargs={"pk": post.pk})
         )
         return response
 
     def retrieve(self, request, pk=None):
-        return Response(self.get_serializer(self._post()).data)
+        return self._present(pk)
 
     def partial_update(self, request, pk=None):
         post = self._post()
         data = self._validated(PostInputSerializer, partial=True)
         services.update_post(post=post, actor=request.user, **data)
-        return self._present(post)
+        return self._present(post.pk)
 
     def destroy(self, request, pk=None):
         services.delete_post(post=self._post(), actor=request.user)
@@ -118,7 +125,7 @@ class PostViewSet(viewsets.GenericViewSet):
     @action(detail=True, methods=["post"])
     def publish(self, request, pk=None):
         post = services.publish_post(post=self._post(), actor=request.user)
-        return self._present(post)
+        return self._present(post.pk)
 
     @extend_schema(
         operation_id="posts_comments_list",

@@ -36,20 +36,29 @@ _MAX_KNOWN_KEYS = 50_000
 
 def edge_cached(*, ttl: int, tags: Iterable[type[models.Model] | str]):
     """Let the edge cache keep this view's anonymous GET responses for `ttl` seconds."""
-    tag_names = " ".join(tag if isinstance(tag, str) else model_tag(tag) for tag in tags)
+    tag_names = surrogate_keys(tags)
 
     def decorate(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
         @functools.wraps(view)
         def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
             response = view(request, *args, **kwargs)
-            if _is_public(request, response):
-                response[SURROGATE_CONTROL] = f"max-age={ttl}"
-                response[SURROGATE_KEY] = tag_names
+            mark_for_edge(request, response, ttl=ttl, tags=tag_names)
             return response
 
         return wrapper
 
     return decorate
+
+
+def mark_for_edge(request, response, *, ttl: int, tags: str) -> None:
+    """Let the edge keep `response` if it is public by construction (see the module doc)."""
+    if _is_public(request, response):
+        response[SURROGATE_CONTROL] = f"max-age={ttl}"
+        response[SURROGATE_KEY] = tags
+
+
+def surrogate_keys(tags: Iterable[type[models.Model] | str]) -> str:
+    return " ".join(tag if isinstance(tag, str) else model_tag(tag) for tag in tags)
 
 
 def _is_public(request: HttpRequest, response: HttpResponse) -> bool:

@@ -86,3 +86,18 @@ def cached_query(*, ttl: int = 300, tags: Iterable[TagSpec] = (), stale_ttl: int
         return wrapper
 
     return decorate
+
+
+def remember_query(key_parts: tuple, *, ttl: int, tags: Iterable[TagSpec], compute: Callable):
+    """The query cache for a result that a decorated function cannot express.
+
+    For instance an API page, which needs the request to build its links: the caller names
+    everything the result depends on in `key_parts` (viewer, full URL, host, Accept...).
+    Same guarantees as `@cached_query`; no warming (there is no recipe to replay).
+    """
+    if not settings.CACHE_QUERIES or has_uncommitted_writes(connection):
+        return compute()
+    tag_names = tuple(spec if isinstance(spec, str) else model_tag(spec) for spec in tags)
+    text = "|".join(_argument_key(part) for part in key_parts)
+    key = "query:page:" + hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
+    return cache.tags(*tag_names).remember(key, ttl, compute)

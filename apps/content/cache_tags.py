@@ -11,3 +11,4 @@ CONTENT_MODELS = (Post, Comment, Tag, User)
 # Invalidation is exact (on commit), so the TTL only bounds how long an entry nobody reads
 # keeps its memory.
 EDGE_TTL = 300
+QUERY_TTL = 300

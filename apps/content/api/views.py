@@ -8,6 +8,8 @@ from rest_framework.response import Response
 
 from apps.api.pagination import CommentCursorPagination, PostCursorPagination
 from apps.api.problems import problem_responses
+from apps.caching.edge import mark_for_edge, surrogate_keys
+from apps.caching.queries import remember_query
 from apps.content import selectors, services
 from apps.content.api.presenters import PostPresenter
 from apps.content.api.serializers import (
@@ -17,6 +19,7 @@ from apps.content.api.serializers import (
     PostInputSerializer,
     PostSerializer,
 )
+from apps.content.cache_tags import CONTENT_MODELS, EDGE_TTL, QUERY_TTL
 from apps.content.models import Post
 
 
@@ -82,7 +85,30 @@ class PostViewSet(viewsets.GenericViewSet):
         post = selectors.post_for_viewer(self.request.user, pk=pk, with_tags=False)
         return Response(self._represent([post])[0], status=status_code)
 
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        if self.action in ("list", "retrieve"):
+            # Anonymous reads are the same for everyone: the edge cache may keep them.
+            mark_for_edge(request, response, ttl=EDGE_TTL, tags=surrogate_keys(CONTENT_MODELS))
+        return response
+
+    def _cached_read(self, build) -> dict:
+        """A GET's body from the query cache, per viewer and representation."""
+        request = self.request
+        key = (
+            "content.api",
+            request.user.pk,
+            request.get_host(),
+            request.get_full_path(),
+            request.META.get("HTTP_ACCEPT", ""),
+        )
+        return remember_query(key, ttl=QUERY_TTL, tags=CONTENT_MODELS, compute=build)
+
     def list(self, request):
+        return Response(self._cached_read(self._list_body))
+
+    def _list_body(self) -> dict:
+        request = self.request
         filters = PostFilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
         posts = selectors.posts_visible_to(
@@ -92,7 +118,7 @@ class PostViewSet(viewsets.GenericViewSet):
             with_tags=False,
         )
         page = self.paginate_queryset(posts)
-        return self.get_paginated_response(self._represent(page))
+        return self.get_paginated_response(self._represent(page)).data
 
     def create(self, request):
         data = self._validated(PostInputSerializer)
@@ -104,7 +130,7 @@ class PostViewSet(viewsets.GenericViewSet):
         return response
 
     def retrieve(self, request, pk=None):
-        return self._present(pk)
+        return Response(self._cached_read(lambda: self._present(pk).data))
 
     def partial_update(self, request, pk=None):
         post = self._post()

@@ -39,6 +39,7 @@ def _paragraphs(rng: random.Random) -> str:
 
 
 def seed() -> dict:
+    from django.db import connection
     from rest_framework.authtoken.models import Token
 
     from apps.accounts.models import User
@@ -77,6 +78,10 @@ def seed() -> dict:
         for _ in range(rng.randint(0, MAX_COMMENTS_PER_POST))
     )
     token = Token.objects.create(user=users[0])
+    # Fresh planner statistics, as a database in service has (autovacuum would get there
+    # later): without them PostgreSQL plans every app's queries for an empty table.
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
     return {
         "detail_post_id": posts[POSTS // 2].pk,
         "token": token.key,

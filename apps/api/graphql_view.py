@@ -14,8 +14,10 @@ from graphql.language import (
     SelectionSetNode,
 )
 from graphql.validation import ValidationContext, ValidationRule
-from rest_framework.authentication import CSRFCheck, TokenAuthentication
+from rest_framework.authentication import CSRFCheck
 from rest_framework.exceptions import AuthenticationFailed
+
+from apps.accounts.api.authentication import CachedTokenAuthentication
 
 
 def _fragments_in_dependency_order(context: ValidationContext) -> list[str] | None:
@@ -163,7 +165,7 @@ class KeelGraphQLView(GraphQLView):
 
     def dispatch(self, request, *args, **kwargs):
         try:
-            by_token = TokenAuthentication().authenticate(request)
+            by_token = CachedTokenAuthentication().authenticate(request)
         except AuthenticationFailed as exc:
             return _refusal(401, str(exc.detail), **{"WWW-Authenticate": "Token"})
         if by_token is not None:

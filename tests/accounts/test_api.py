@@ -225,3 +225,32 @@ def test_session_sign_in_with_a_wrong_password_is_a_400_problem():
     assert response.status_code == 400
     assert response.json()["code"] == "invalid_credentials"
     assert browser.get("/api/me/").status_code == 401
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_revoked_token_stops_working_at_once_though_lookups_are_cached(
+    django_assert_num_queries,
+):
+    me = make_user()
+    client = token_client(me)
+    assert client.get("/api/me/").status_code == 200
+    with django_assert_num_queries(0):  # the token and its user come from the cache
+        assert client.get("/api/me/").status_code == 200
+
+    assert client.delete("/api/auth/token/").status_code == 204
+
+    response = client.get("/api/me/")
+    assert response.status_code == 401
+    assert response.json()["detail"] == "Invalid token."
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_deactivated_user_is_refused_though_their_token_was_cached():
+    me = make_user()
+    client = token_client(me)
+    assert client.get("/api/me/").status_code == 200
+
+    me.is_active = False
+    me.save(update_fields=["is_active"])
+
+    assert client.get("/api/me/").status_code == 401

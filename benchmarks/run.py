@@ -132,7 +132,7 @@ SCENARIOS = [
         "warm list",
         KEEL_LIST,
         headers={"Authorization": "Token {token}"},
-        note="with a user's token: the page comes from the query cache (one token lookup)",
+        note="with a user's token: token and page both from the cache (no query)",
     ),
     Scenario(
         "keel",

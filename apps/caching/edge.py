@@ -29,8 +29,9 @@ from apps.caching.invalidation import model_tag
 SURROGATE_CONTROL = "Surrogate-Control"
 SURROGATE_KEY = "Surrogate-Key"
 _STRIPPED = {SURROGATE_CONTROL.lower(), SURROGATE_KEY.lower()}
-# The tags of each stored key, so a lookup knows which tag versions to check. Bounded: it
-# only grows with the number of distinct public URLs served, trimmed when it passes this.
+# The tags of each stored key, so a lookup knows which tag versions to check (also stored in
+# the cache beside the entry, for the other processes). Bounded: it grows with the number of
+# distinct public URLs served, and is emptied when it passes this.
 _MAX_KNOWN_KEYS = 50_000
 
 
@@ -89,6 +90,11 @@ class EdgeCache:
             return self._pass(environ, start_response, "bypass")
         key = self._key(environ)
         tags = self.known_tags.get(key)
+        if tags is None:
+            # Stored by another process: its tags are kept beside it.
+            tags = cache.get(key + "|tags")
+            if tags is not None:
+                self._remember_tags(key, tags)
         if tags is not None:
             entry = cache.tags(*tags).get(key)
             if entry is not None:
@@ -145,7 +151,11 @@ class EdgeCache:
         tags = tuple(headers.get(SURROGATE_KEY.lower(), "").split())
         kept = [(k, v) for k, v in captured["headers"] if k.lower() not in _STRIPPED]
         cache.tags(*tags).set(key, (captured["status"], kept, body), ttl)
+        cache.set(key + "|tags", tags, ttl)
+        self._remember_tags(key, tags)
+        return [body]
+
+    def _remember_tags(self, key: str, tags: tuple[str, ...]) -> None:
         if len(self.known_tags) >= _MAX_KNOWN_KEYS:
             self.known_tags.clear()
         self.known_tags[key] = tags
-        return [body]

@@ -102,3 +102,20 @@ def test_token_requests_bypass_the_edge(wsgi_server):
     make_post(title="API post", published=True)
     _status, verdict, _ = fetch(wsgi_server, "/", headers={"Authorization": "Token nonsense"})
     assert verdict == "bypass"
+
+
+def test_a_page_stored_by_one_server_process_is_served_by_another(wsgi_server, tmp_path):
+    from tests.live import WsgiServer
+
+    make_post(title="Shared", published=True)
+    # Behind one address, as in production: both processes see the same Host.
+    same_host = {"Host": "localhost"}
+    assert fetch(wsgi_server, "/", headers=same_host)[1] == "miss"
+    other = WsgiServer(log_path=tmp_path / "other.log").start()
+    try:
+        status, verdict, body = fetch(other, "/", headers=same_host)
+    finally:
+        other.stop()
+
+    assert (status, verdict) == (200, "hit")
+    assert "Shared" in body

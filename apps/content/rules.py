@@ -1,8 +1,8 @@
-"""The content rules every surface shares: limits on titles, bodies, tags and comments."""
+"""The content rules every surface shares: input limits, tag names, and who may change a post."""
 
 import re
 
-from apps.content.errors import InvalidContent
+from apps.content.errors import InvalidContent, NotPostAuthor
 
 TITLE_MAX_LENGTH = 200
 BODY_MAX_LENGTH = 100_000
@@ -60,3 +60,9 @@ def clean_tag_names(names) -> list[str]:
     if len(cleaned) > TAGS_PER_POST:
         raise InvalidContent("tags", f"A post has at most {TAGS_PER_POST} tags.")
     return cleaned
+
+
+def ensure_author(post, actor) -> None:
+    """Only a post's author may change it; raises NotPostAuthor for anyone else."""
+    if post.author_id != getattr(actor, "pk", None):
+        raise NotPostAuthor()

@@ -15,9 +15,9 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 
-from apps.content.errors import NotPostAuthor, PostNotFound
+from apps.content.errors import PostNotFound
 from apps.content.models import Comment, Post, Tag
-from apps.content.rules import normalize_tag_name
+from apps.content.rules import ensure_author, normalize_tag_name
 
 
 def _visible_filter(user) -> Q:
@@ -181,8 +181,7 @@ def tag_names_by_post(post_ids: Iterable[int]) -> dict[int, list[str]]:
 def post_for_editing(user, *, slug: str) -> Post:
     """The post `user` may change; PostNotFound if hidden from them, NotPostAuthor if not theirs."""
     post = post_for_viewer(user, slug=slug)
-    if post.author_id != getattr(user, "pk", None):
-        raise NotPostAuthor()
+    ensure_author(post, user)
     return post
 
 

@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from apps.content import rules
-from apps.content.errors import CommentsClosed, NotPostAuthor, PostAlreadyPublished
+from apps.content.errors import CommentsClosed, PostAlreadyPublished
 from apps.content.models import Comment, Post, Tag
 from apps.events.services import publish
 
@@ -50,11 +50,6 @@ def _set_tags(post: Post, names: list[str]) -> None:
     post.tags.set([existing[name] for name in names])
 
 
-def _ensure_author(post: Post, actor) -> None:
-    if post.author_id != getattr(actor, "pk", None):
-        raise NotPostAuthor()
-
-
 @transaction.atomic
 def create_post(*, author, title: str, body: str = "", tags=(), publish_now: bool = False) -> Post:
     """Create a draft by `author` (published at once with `publish_now`)."""
@@ -76,7 +71,7 @@ def update_post(*, post: Post, actor, title=None, body=None, tags=None) -> Post:
     so two clients editing different fields at once do not undo each other. The slug stays:
     a published post's address does not move when its title changes.
     """
-    _ensure_author(post, actor)
+    rules.ensure_author(post, actor)
     changes = {}
     if title is not None:
         changes["title"] = rules.clean_title(title)
@@ -97,7 +92,7 @@ def update_post(*, post: Post, actor, title=None, body=None, tags=None) -> Post:
 @transaction.atomic
 def publish_post(*, post: Post, actor) -> Post:
     """Publish a draft, giving it its public slug; only its author may, and only once."""
-    _ensure_author(post, actor)
+    rules.ensure_author(post, actor)
     # Lock the row so two concurrent publishes cannot both see a draft.
     current = Post.objects.select_for_update().get(pk=post.pk)
     if current.is_published:
@@ -133,7 +128,7 @@ def publish_post(*, post: Post, actor) -> Post:
 
 @transaction.atomic
 def delete_post(*, post: Post, actor) -> None:
-    _ensure_author(post, actor)
+    rules.ensure_author(post, actor)
     post.delete()
 
 

@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from apps.caching.edge import edge_cached
-from apps.content import selectors, services
+from apps.content import rules, selectors, services
 from apps.content.cache_tags import CONTENT_MODELS, EDGE_TTL
 from apps.content.errors import (
     CommentsClosed,
@@ -45,7 +45,7 @@ def _editable_post(request: HttpRequest, slug: str) -> Post:
 
 @edge_cached(ttl=EDGE_TTL, tags=CONTENT_MODELS)
 def feed(request: HttpRequest) -> HttpResponse:
-    tag = request.GET.get("tag", "").strip().lower() or None
+    tag = rules.normalize_tag_name(request.GET.get("tag", "")) or None
     page = Paginator(selectors.feed_posts(tag=tag), FEED_PAGE_SIZE).get_page(
         request.GET.get("page")
     )

@@ -19,12 +19,7 @@ from apps.accounts.api.serializers import (
     UserSerializer,
 )
 from apps.api.problems import problem_responses
-
-
-def _validated(serializer_class, data) -> dict:
-    serializer = serializer_class(data=data)
-    serializer.is_valid(raise_exception=True)
-    return serializer.validated_data
+from apps.api.validation import validated_data
 
 
 class SignUpView(APIView):
@@ -37,7 +32,7 @@ class SignUpView(APIView):
         summary="Create an account",
     )
     def post(self, request):
-        data = _validated(SignUpSerializer, request.data)
+        data = validated_data(SignUpSerializer, request.data)
         try:
             user = services.sign_up_user(**data)
         except DjangoValidationError as exc:
@@ -70,7 +65,7 @@ class TokenView(APIView):
         summary="Get the API token for an e-mail and password",
     )
     def post(self, request):
-        data = _validated(CredentialsSerializer, request.data)
+        data = validated_data(CredentialsSerializer, request.data)
         token = services.issue_api_token(
             email=data["email"], password=data["password"], request=request
         )
@@ -112,7 +107,7 @@ class SessionView(APIView):
         # DRF only checks CSRF for requests already authenticated by session; a sign-in
         # comes anonymous, and must be checked too (login CSRF).
         SessionAuthentication().enforce_csrf(request)
-        data = _validated(CredentialsSerializer, request.data)
+        data = validated_data(CredentialsSerializer, request.data)
         user = services.authenticate_user(
             email=data["email"], password=data["password"], request=request
         )

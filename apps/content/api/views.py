@@ -8,6 +8,7 @@ from rest_framework.response import Response
 
 from apps.api.pagination import CommentCursorPagination, PostCursorPagination
 from apps.api.problems import problem_responses
+from apps.api.validation import validated_data
 from apps.caching.edge import mark_for_edge, surrogate_keys
 from apps.caching.queries import remember_query
 from apps.content import selectors, services
@@ -74,11 +75,6 @@ class PostViewSet(viewsets.GenericViewSet):
         tags = selectors.tag_names_by_post(post.pk for post in posts)
         return PostPresenter(self.request).posts(posts, tags)
 
-    def _validated(self, serializer_class, *, partial: bool = False) -> dict:
-        serializer = serializer_class(data=self.request.data, partial=partial)
-        serializer.is_valid(raise_exception=True)
-        return serializer.validated_data
-
     def _present(self, pk: int, *, status_code: int = status.HTTP_200_OK) -> Response:
         # Read through the selector, also after a write: the services return the bare row,
         # without the comment count or fresh tags the representation shows.
@@ -121,7 +117,7 @@ class PostViewSet(viewsets.GenericViewSet):
         return self.get_paginated_response(self._represent(page)).data
 
     def create(self, request):
-        data = self._validated(PostInputSerializer)
+        data = validated_data(PostInputSerializer, self.request.data)
         post = services.create_post(author=request.user, **data)
         response = self._present(post.pk, status_code=status.HTTP_201_CREATED)
         response["Location"] = request.build_absolute_uri(
@@ -134,7 +130,7 @@ class PostViewSet(viewsets.GenericViewSet):
 
     def partial_update(self, request, pk=None):
         post = self._post()
-        data = self._validated(PostInputSerializer, partial=True)
+        data = validated_data(PostInputSerializer, self.request.data, partial=True)
         services.update_post(post=post, actor=request.user, **data)
         return self._present(post.pk)
 
@@ -178,6 +174,6 @@ class PostViewSet(viewsets.GenericViewSet):
     @comments.mapping.post
     def add_comment(self, request, pk=None):
         post = self._post()
-        data = self._validated(CommentInputSerializer)
+        data = validated_data(CommentInputSerializer, self.request.data)
         comment = services.add_comment(post=post, author=request.user, body=data["body"])
         return Response(CommentSerializer(comment).data, status=status.HTTP_201_CREATED)

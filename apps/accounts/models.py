@@ -51,4 +51,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     @property
     def name(self) -> str:
         """What the UI shows for this user: the display name, else the e-mail's local part."""
-        return self.display_name or self.email.split("@", 1)[0]
+        return self.name_from(self.display_name, self.email)
+
+    @staticmethod
+    def name_from(display_name: str, email: str) -> str:
+        """`name` for a user read as plain values rather than as a model."""
+        return display_name or email.split("@", 1)[0]

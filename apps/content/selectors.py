@@ -1,11 +1,13 @@
 """Read queries over content, shared by every surface. Visibility rules live here."""
 
 import functools
-from collections.abc import Iterable
+import json
+from datetime import datetime
+from typing import NamedTuple
 
-from django.db import connections, router
 from django.db.models import (
     F,
+    Field,
     Func,
     IntegerField,
     Prefetch,
@@ -15,6 +17,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 
+from apps.caching.statements import CompiledQuery, SampleDateTime, SampleInt, SampleText
 from apps.content.errors import PostNotFound
 from apps.content.models import Comment, Post, Tag
 from apps.content.rules import ensure_author, normalize_tag_name
@@ -145,37 +148,197 @@ def _post_lookup(user, *, pk: int | None, slug: str | None, with_tags: bool) -> 
     )
 
 
-def tag_names_by_post(post_ids: Iterable[int]) -> dict[int, list[str]]:
-    """The names of each post's tags, in name order, in one query; posts without tags
-    are left out.
+class _TagNames(Func):
+    """A post's tag names in name order, as a list, from a subquery in the select list.
 
-    Plain SQL rather than the ORM: building and compiling the equivalent queryset cost
-    four times as much CPU as running it (0.5 ms against 0.12 ms), a tenth of a page of
-    the REST list.
+    PostgreSQL builds an array; SQLite (the embedded mode) a JSON array, decoded by the
+    output field. One query for posts and their tags, instead of a second round trip.
     """
-    post_ids = list(post_ids)
-    if not post_ids:
-        return {}
-    connection = connections[router.db_for_read(Tag)]
-    quote = connection.ops.quote_name
-    through = Post.tags.through._meta
-    post_column = quote(through.get_field("post").column)
-    tag_column = quote(through.get_field("tag").column)
-    placeholders = ", ".join(["%s"] * len(post_ids))
-    # Only quoted names from the models' metadata go into the text; the ids are parameters.
-    sql = (
-        f"SELECT link.{post_column}, tag.{quote('name')}"  # noqa: S608
-        f" FROM {quote(through.db_table)} link"
-        f" INNER JOIN {quote(Tag._meta.db_table)} tag ON tag.{quote('id')} = link.{tag_column}"
-        f" WHERE link.{post_column} IN ({placeholders})"
-        f" ORDER BY tag.{quote('name')}"
+
+    def __init__(self) -> None:
+        super().__init__(F("pk"), output_field=_NameListField())
+
+    def _parts(self, connection) -> tuple[str, str, str]:
+        quote = connection.ops.quote_name
+        through = Post.tags.through._meta
+        source = (
+            f"FROM {quote(through.db_table)} link"
+            f" INNER JOIN {quote(Tag._meta.db_table)} tag"
+            f" ON tag.{quote('id')} = link.{quote(through.get_field('tag').column)}"
+            f" WHERE link.{quote(through.get_field('post').column)} = %(expressions)s"
+        )
+        return quote("name"), source, f"ORDER BY tag.{quote('name')}"
+
+    def as_sql(self, compiler, connection, **extra_context):
+        name, source, order = self._parts(connection)
+        template = f"ARRAY(SELECT tag.{name} {source} {order})"
+        return super().as_sql(compiler, connection, template=template, **extra_context)
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        name, source, order = self._parts(connection)
+        template = (
+            # Only quoted names from the models' metadata go into the text.
+            f"(SELECT json_group_array(named.{name})"  # noqa: S608
+            f" FROM (SELECT tag.{name} {source} {order}) named)"
+        )
+        return super().as_sql(compiler, connection, template=template, **extra_context)
+
+
+class _NameListField(Field):
+    """Tag names from the database: a list from PostgreSQL's array, JSON text from SQLite."""
+
+    def from_db_value(self, value, expression, connection):
+        if isinstance(value, str):
+            return json.loads(value)
+        return list(value or ())
+
+
+class PostRow(NamedTuple):
+    """A post as the REST read path shows it: plain values, tag names and count included."""
+
+    id: int
+    title: str
+    slug: str
+    body: str
+    status: str
+    published_at: datetime | None
+    created_at: datetime
+    updated_at: datetime
+    listed_at: datetime
+    author_id: int
+    author_display_name: str
+    author_email: str
+    comment_count: int
+    tag_names: list[str]
+
+
+_ROW_FIELDS = (
+    "id",
+    "title",
+    "slug",
+    "body",
+    "status",
+    "published_at",
+    "created_at",
+    "updated_at",
+    "listed_at",
+    "author_id",
+    "author__display_name",
+    "author__email",
+    "comment_count",
+    "tag_names",
+)
+
+
+class PostPage(NamedTuple):
+    """Up to a page of posts in feed order, and whether more lie further in that direction."""
+
+    rows: list[PostRow]
+    more: bool
+
+
+class _ViewerId:
+    """A signed-in viewer known by id only, enough for the visibility rule."""
+
+    is_authenticated = True
+
+    def __init__(self, pk: int) -> None:
+        self.pk = pk
+
+
+def _post_rows(queryset: QuerySet[Post]) -> QuerySet[Post]:
+    return queryset.annotate(tag_names=_TagNames()).values_list(*_ROW_FIELDS)
+
+
+@functools.cache
+def _compiled_post_row(signed_in: bool) -> CompiledQuery:
+    def build(post_id, viewer_id=None):
+        viewer = _ViewerId(viewer_id) if signed_in else None
+        return _post_rows(posts_visible_to(viewer, with_tags=False).filter(pk=post_id).order_by())
+
+    if signed_in:
+        return CompiledQuery(build, post_id=SampleInt(), viewer_id=SampleInt())
+    return CompiledQuery(build, post_id=SampleInt())
+
+
+def post_row_for_viewer(user, *, pk: int) -> PostRow:
+    """The post with this id as a row, if `user` may see it (the rule of post_for_viewer);
+    raises PostNotFound otherwise. One query, its SQL compiled once per process."""
+    if user is not None and user.is_authenticated:
+        found = _compiled_post_row(True).rows(post_id=pk, viewer_id=user.pk)
+    else:
+        found = _compiled_post_row(False).rows(post_id=pk)
+    if not found:
+        raise PostNotFound()
+    return PostRow(*found[0])
+
+
+@functools.cache
+def _compiled_post_page(
+    signed_in: bool, tagged: bool, mine: bool, direction: str | None, size: int
+) -> CompiledQuery:
+    """One shape of a feed page; `direction` is None (from the top), "after" or "before"."""
+
+    def build(viewer_id=None, tag=None, listed_at=None, post_id=None):
+        viewer = _ViewerId(viewer_id) if signed_in else None
+        queryset = posts_visible_to(viewer, tag=tag, mine=mine, with_tags=False)
+        if direction == "after":
+            # Past (listed_at, id) in feed order; the first condition lets the index range.
+            queryset = queryset.filter(
+                Q(listed_at__lte=listed_at), Q(listed_at__lt=listed_at) | Q(pk__lt=post_id)
+            )
+        elif direction == "before":
+            queryset = queryset.filter(
+                Q(listed_at__gte=listed_at), Q(listed_at__gt=listed_at) | Q(pk__gt=post_id)
+            ).order_by("listed_at", "id")
+        return _post_rows(queryset)[: size + 1]
+
+    samples = {}
+    if signed_in:
+        samples["viewer_id"] = SampleInt()
+    if tagged:
+        samples["tag"] = SampleText()
+    if direction:
+        samples |= {"listed_at": SampleDateTime(), "post_id": SampleInt()}
+    return CompiledQuery(build, **samples)
+
+
+def post_page_visible_to(
+    user,
+    *,
+    size: int,
+    tag: str | None = None,
+    mine: bool = False,
+    after: tuple[datetime, int] | None = None,
+    before: tuple[datetime, int] | None = None,
+) -> PostPage:
+    """A page of the posts `user` may read (the rule of posts_visible_to), newest first.
+
+    `after` and `before` are the (listed_at, id) of a post already shown: the page starts
+    just past it, forwards or backwards. Rows come in feed order either way. One query,
+    its SQL compiled once per process and page shape.
+    """
+    signed_in = user is not None and user.is_authenticated
+    if mine and not signed_in:
+        return PostPage([], False)
+    tag = normalize_tag_name(tag or "")
+    values = {}
+    if signed_in:
+        values["viewer_id"] = user.pk
+    if tag:
+        values["tag"] = tag
+    direction, position = (
+        ("before", before) if before else ("after", after) if after else (None, None)
     )
-    names: dict[int, list[str]] = {}
-    with connection.cursor() as cursor:
-        cursor.execute(sql, post_ids)
-        for post_id, name in cursor.fetchall():
-            names.setdefault(post_id, []).append(name)
-    return names
+    if position:
+        values |= {"listed_at": position[0], "post_id": position[1]}
+    compiled = _compiled_post_page(signed_in, bool(tag), mine, direction, size)
+    rows = [PostRow(*row) for row in compiled.rows(**values)]
+    more = len(rows) > size
+    rows = rows[:size]
+    if direction == "before":
+        rows.reverse()
+    return PostPage(rows, more)
 
 
 def post_for_editing(user, *, slug: str) -> Post:

@@ -95,6 +95,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     else:
         DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
         DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    # Compiled statements (apps/caching/statements.py) bind on the server and are prepared
+    # on first use; the ORM's own queries bind on the client and are never prepared. Switch
+    # off behind a transaction-pooling PgBouncer older than 1.21, which cannot carry them.
+    DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = (
+        0 if env.bool("DATABASE_PREPARED_STATEMENTS", default=True) else None
+    )
 else:
     # SQLite in WAL mode lets the web server and the worker read while one of them writes.
     DATABASES["default"].setdefault("OPTIONS", {})

@@ -1,9 +1,9 @@
-"""Posts as the REST API shows them, built as plain dicts from what the selectors load.
+"""Posts as the REST API shows them, built as plain dicts from the selectors' post rows.
 
 `PostSerializer` describes this shape for the OpenAPI schema. The read endpoints build it
 here instead: a DRF serializer builds its fields on every call and runs each value through
 a field object, about a fifth of a post request's time in Python; the presenter reads the
-attributes directly. tests/content/test_api_read_path.py holds both to the same output.
+row's values directly. tests/content/test_api_read_path.py holds both to the same output.
 """
 
 import re
@@ -14,7 +14,8 @@ from django.utils import timezone
 from rest_framework import serializers
 from rest_framework.request import Request
 
-from apps.content.models import Post
+from apps.accounts.models import User
+from apps.content.selectors import PostRow
 
 # What Django's `slug` path converter accepts: such a slug goes into the URL unchanged.
 _PLAIN_SLUG = re.compile(r"[-a-zA-Z0-9_]+")
@@ -22,8 +23,7 @@ _SLUG_MARK = "slug-mark"
 
 
 class PostPresenter:
-    """Turns posts loaded by the content selectors (author joined, comments counted) and
-    their tag names into the API's representation, for one request."""
+    """Turns post rows (`selectors.PostRow`) into the API's representation, for one request."""
 
     def __init__(self, request: Request | None) -> None:
         self._request = request
@@ -31,33 +31,34 @@ class PostPresenter:
         # (DATETIME_FORMAT, "Z" for UTC); given the time zone once rather than per value.
         self._timestamp = serializers.DateTimeField(
             read_only=True, default_timezone=timezone.get_current_timezone()
-        )
+        ).to_representation
         # One reverse() and one absolute URI per response rather than per post: the page
         # URL of a post is this prefix and suffix around its slug.
         page_url = self._absolute(reverse("content:post", kwargs={"slug": _SLUG_MARK}))
         self._url_head, _, self._url_tail = page_url.rpartition(_SLUG_MARK)
 
-    def post(self, post: Post, tags: list[str]) -> dict[str, Any]:
-        author = post.author
-        timestamp = self._timestamp.to_representation
+    def post(self, row: PostRow) -> dict[str, Any]:
+        timestamp = self._timestamp
         return {
-            "id": post.pk,
-            "title": post.title,
-            "slug": post.slug,
-            "body": post.body,
-            "status": post.status,
-            "published_at": timestamp(post.published_at),
-            "created_at": timestamp(post.created_at),
-            "updated_at": timestamp(post.updated_at),
-            "author": {"id": author.pk, "name": author.name},
-            "tags": tags,
-            "comment_count": post.comment_count,
-            "url": self._page_url(post.slug),
+            "id": row.id,
+            "title": row.title,
+            "slug": row.slug,
+            "body": row.body,
+            "status": row.status,
+            "published_at": timestamp(row.published_at),
+            "created_at": timestamp(row.created_at),
+            "updated_at": timestamp(row.updated_at),
+            "author": {
+                "id": row.author_id,
+                "name": User.name_from(row.author_display_name, row.author_email),
+            },
+            "tags": row.tag_names,
+            "comment_count": row.comment_count,
+            "url": self._page_url(row.slug),
         }
 
-    def posts(self, posts: list[Post], tags: dict[int, list[str]]) -> list[dict[str, Any]]:
-        """`tags` maps post ids to tag names, as `selectors.tag_names_by_post` returns them."""
-        return [self.post(post, tags.get(post.pk, [])) for post in posts]
+    def posts(self, rows: list[PostRow]) -> list[dict[str, Any]]:
+        return [self.post(row) for row in rows]
 
     def _page_url(self, slug: str) -> str:
         if _PLAIN_SLUG.fullmatch(slug):

@@ -70,16 +70,11 @@ class PostViewSet(viewsets.GenericViewSet):
     def _post(self) -> Post:
         return selectors.post_for_viewer(self.request.user, pk=self.kwargs["pk"])
 
-    def _represent(self, posts: list[Post]) -> list[dict]:
-        # Tag names in one query for the whole page; the presenter builds the dicts.
-        tags = selectors.tag_names_by_post(post.pk for post in posts)
-        return PostPresenter(self.request).posts(posts, tags)
-
     def _present(self, pk: int, *, status_code: int = status.HTTP_200_OK) -> Response:
         # Read through the selector, also after a write: the services return the bare row,
         # without the comment count or fresh tags the representation shows.
-        post = selectors.post_for_viewer(self.request.user, pk=pk, with_tags=False)
-        return Response(self._represent([post])[0], status=status_code)
+        row = selectors.post_row_for_viewer(self.request.user, pk=pk)
+        return Response(PostPresenter(self.request).post(row), status=status_code)
 
     def finalize_response(self, request, response, *args, **kwargs):
         response = super().finalize_response(request, response, *args, **kwargs)
@@ -105,16 +100,18 @@ class PostViewSet(viewsets.GenericViewSet):
 
     def _list_body(self) -> dict:
         request = self.request
-        filters = PostFilterSerializer(data=request.query_params)
-        filters.is_valid(raise_exception=True)
-        posts = selectors.posts_visible_to(
-            request.user,
-            tag=filters.validated_data.get("tag") or None,
-            mine=filters.validated_data["mine"],
-            with_tags=False,
+        params = request.query_params
+        # The filters' defaults need no validation; most feed reads send none.
+        filters = {"tag": None, "mine": False}
+        if "tag" in params or "mine" in params:
+            filters |= validated_data(PostFilterSerializer, params)
+        rows = self.paginator.paginate_rows(
+            request,
+            lambda **page: selectors.post_page_visible_to(
+                request.user, tag=filters["tag"] or None, mine=filters["mine"], **page
+            ),
         )
-        page = self.paginate_queryset(posts)
-        return self.get_paginated_response(self._represent(page)).data
+        return self.paginator.get_paginated_response(PostPresenter(request).posts(rows)).data
 
     def create(self, request):
         data = validated_data(PostInputSerializer, self.request.data)

@@ -1,6 +1,7 @@
 """The caching app: Keel's two-level cache backend and its tags, coherence and statistics."""
 
 from django.apps import AppConfig
+from django.utils.module_loading import autodiscover_modules
 
 
 class CachingConfig(AppConfig):
@@ -14,3 +15,5 @@ class CachingConfig(AppConfig):
         from apps.caching.invalidation import watch_all_models
 
         watch_all_models()
+        # Each app registers what `cache_warm` fills in its `warmers.py`.
+        autodiscover_modules("warmers")

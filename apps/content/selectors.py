@@ -2,10 +2,14 @@
 
 import functools
 import json
+from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import NamedTuple
 
+from django.core.paginator import Paginator
 from django.db.models import (
+    Count,
     F,
     Field,
     Func,
@@ -17,7 +21,9 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 
+from apps.caching.queries import cached_query
 from apps.caching.statements import CompiledQuery, SampleDateTime, SampleInt, SampleText
+from apps.content.cache_tags import CONTENT_MODELS, QUERY_TTL
 from apps.content.errors import PostNotFound
 from apps.content.models import Comment, Post, Tag
 from apps.content.rules import ensure_author, normalize_tag_name
@@ -72,6 +78,94 @@ def _comment_count() -> _CommentCount:
     return _CommentCount()
 
 
+@dataclass(frozen=True)
+class PostSummary:
+    """A post as lists of posts on the pages show it: plain values, cacheable."""
+
+    pk: int
+    slug: str
+    title: str
+    author_name: str
+    published_at: datetime | None
+    updated_at: datetime
+    is_published: bool
+    comment_count: int
+    tag_names: list[str]
+
+
+def summarize(posts: Iterable[Post]) -> list[PostSummary]:
+    """Posts loaded with their author and tags (as the selectors here load them)."""
+    return [
+        PostSummary(
+            pk=post.pk,
+            slug=post.slug,
+            title=post.title,
+            author_name=post.author.name,
+            published_at=post.published_at,
+            updated_at=post.updated_at,
+            is_published=post.is_published,
+            comment_count=getattr(post, "comment_count", 0),
+            tag_names=[tag.name for tag in post.tags.all()],
+        )
+        for post in posts
+    ]
+
+
+@dataclass(frozen=True)
+class FeedPage:
+    """One page of the public feed, with what its pagination links need."""
+
+    number: int
+    num_pages: int
+    posts: list[PostSummary]
+
+    @property
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.number < self.num_pages
+
+    @property
+    def has_other_pages(self) -> bool:
+        return self.num_pages > 1
+
+    @property
+    def previous_page_number(self) -> int:
+        return self.number - 1
+
+    @property
+    def next_page_number(self) -> int:
+        return self.number + 1
+
+
+FEED_PAGE_SIZE = 10
+
+
+@cached_query(ttl=QUERY_TTL, tags=CONTENT_MODELS)
+def feed_page(*, tag: str | None, number: int) -> FeedPage:
+    """Page `number` of the public feed (the last page if past it), optionally of one tag.
+
+    Cached until a post, comment, tag or user changes: signed-in readers, whom the edge
+    cache does not serve, read it from here. `warmers.py` fills the first pages on deploy.
+    """
+    paginator = Paginator(feed_posts(tag=tag), FEED_PAGE_SIZE)
+    page = paginator.get_page(number)
+    return FeedPage(page.number, paginator.num_pages, summarize(page.object_list))
+
+
+def most_used_tag_names(*, limit: int) -> list[str]:
+    """The tags on the most published posts, most used first."""
+    published = Q(posts__status=Post.Status.PUBLISHED)
+    return list(
+        Tag.objects.annotate(uses=Count("posts", filter=published))
+        .filter(uses__gt=0)
+        .order_by("-uses", "name")
+        .values_list("name", flat=True)[:limit]
+    )
+
+
 def published_posts(*, tag: str | None = None) -> QuerySet[Post]:
     """The public feed: published posts, newest first, with author and tags loaded."""
     queryset = Post.objects.filter(status=Post.Status.PUBLISHED)
@@ -92,7 +186,7 @@ def posts_visible_to(
     """Posts `user` may read: published ones plus their own drafts; `mine` keeps their own.
 
     Authors are joined and comments counted; tags are prefetched unless `with_tags` is
-    false, for callers that read only their names (`tag_names_by_post`).
+    false, for callers that read their names otherwise (the post rows below).
     """
     queryset = Post.objects.filter(_visible_filter(user))
     if mine:

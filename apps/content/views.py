@@ -4,7 +4,6 @@ and turn domain errors into form errors or messages, keeping what the user typed
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -22,8 +21,6 @@ from apps.content.errors import (
 )
 from apps.content.forms import CommentForm, PostForm
 from apps.content.models import Post
-
-FEED_PAGE_SIZE = 10
 
 
 def _visible_post(request: HttpRequest, slug: str) -> Post:
@@ -46,10 +43,13 @@ def _editable_post(request: HttpRequest, slug: str) -> Post:
 @edge_cached(ttl=EDGE_TTL, tags=CONTENT_MODELS)
 def feed(request: HttpRequest) -> HttpResponse:
     tag = rules.normalize_tag_name(request.GET.get("tag", "")) or None
-    page = Paginator(selectors.feed_posts(tag=tag), FEED_PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
+    page = selectors.feed_page(tag=tag, number=_page_number(request.GET.get("page")))
     return render(request, "content/feed.html", {"page": page, "tag": tag})
+
+
+def _page_number(raw: str | None) -> int:
+    # Anything but a positive number reads as the first page, as Django's get_page does.
+    return int(raw) if raw and raw.isdigit() and int(raw) > 0 else 1
 
 
 def _render_post(
@@ -57,6 +57,7 @@ def _render_post(
 ) -> HttpResponse:
     context = {
         "post": post,
+        "tag_names": [tag.name for tag in post.tags.all()],
         "comments": selectors.comments_for_post(post),
         "comment_form": comment_form or CommentForm(),
         "is_author": post.author_id == request.user.pk,
@@ -155,4 +156,5 @@ def comment_create(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 def drafts(request: HttpRequest) -> HttpResponse:
-    return render(request, "content/drafts.html", {"posts": selectors.drafts_of(request.user)})
+    posts = selectors.summarize(selectors.drafts_of(request.user))
+    return render(request, "content/drafts.html", {"posts": posts})

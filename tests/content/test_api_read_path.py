@@ -93,6 +93,27 @@ def test_json_is_compact_utf8_with_js_line_separators_escaped():
     assert response.json()["body"] == "one\u2028two\u2029three"
 
 
+@pytest.mark.django_db(transaction=True)
+def test_a_cached_read_answers_the_same_bytes_and_an_indented_one_is_still_indented(
+    django_assert_num_queries,
+):
+    post = make_post(title="Cached café", body="one\u2028two", tags=["x"], published=True)
+    client = token_client(make_user())
+    path = f"/api/posts/{post.pk}/"
+
+    computed = client.get(path)
+    indented = client.get(path, HTTP_ACCEPT="application/json; indent=2")
+    with django_assert_num_queries(0):
+        cached = client.get(path)
+        indented_again = client.get(path, HTTP_ACCEPT="application/json; indent=2")
+
+    assert cached.content == computed.content
+    assert b'"body":"one\\u2028two"' in cached.content
+    assert indented.content.startswith(b'{\n  "id": ')
+    assert indented_again.content == indented.content
+    assert json.loads(indented.content) == computed.json()
+
+
 def test_indented_json_is_still_served_when_asked_for():
     post = make_post(title="Pretty", published=True)
 

@@ -8,6 +8,7 @@ from rest_framework.response import Response
 
 from apps.api.pagination import CommentCursorPagination, PostCursorPagination
 from apps.api.problems import problem_responses
+from apps.api.renderers import RenderedJSON
 from apps.api.validation import validated_data
 from apps.caching.edge import mark_for_edge, surrogate_keys
 from apps.caching.queries import remember_query
@@ -83,17 +84,21 @@ class PostViewSet(viewsets.GenericViewSet):
             mark_for_edge(request, response, ttl=EDGE_TTL, tags=surrogate_keys(CONTENT_MODELS))
         return response
 
-    def _cached_read(self, build) -> dict:
-        """A GET's body from the query cache, per viewer and representation."""
+    def _cached_read(self, build) -> RenderedJSON:
+        """A GET's body from the query cache, per viewer and representation, kept encoded."""
         request = self.request
         key = (
-            "content.api",
+            # The entry's format is in its key: processes of an older release, running
+            # beside this one during a deploy, never read entries they cannot render.
+            "content.api.rendered",
             request.user.pk,
             request.get_host(),
             request.get_full_path(),
             request.META.get("HTTP_ACCEPT", ""),
         )
-        return remember_query(key, ttl=QUERY_TTL, tags=CONTENT_MODELS, compute=build)
+        return remember_query(
+            key, ttl=QUERY_TTL, tags=CONTENT_MODELS, compute=lambda: RenderedJSON.of(build())
+        )
 
     def list(self, request):
         return Response(self._cached_read(self._list_body))

@@ -4,10 +4,13 @@ A page is {"next", "previous", "results"}; `next` and `previous` are full URLs (
 either end). `?page_size=` picks the page size, up to the maximum.
 """
 
-from datetime import datetime
+from datetime import UTC, datetime
 
 from rest_framework.exceptions import NotFound
 from rest_framework.pagination import Cursor, CursorPagination
+from rest_framework.utils.urls import remove_query_param
+
+from apps.caching.statements import BIGINT_RANGE
 
 
 class PostCursorPagination(CursorPagination):
@@ -32,22 +35,31 @@ class PostCursorPagination(CursorPagination):
         self.base_url = request.build_absolute_uri()
         self.page_size = self.get_page_size(request)
         cursor = self.decode_cursor(request)
-        position = self._position(cursor)
+        position = self._position(cursor) if cursor is not None else None
         backwards = cursor is not None and cursor.reverse
         page = read_page(
             size=self.page_size,
             after=None if backwards else position,
             before=position if backwards else None,
         )
-        rows = page.rows
-        first, last = (rows[0], rows[-1]) if rows else (None, None)
-        # Forwards, more rows mean a next page, and a cursor means we came from a previous
-        # one; backwards, the other way round.
-        has_next = page.more if not backwards else bool(rows)
-        has_previous = page.more if backwards else (cursor is not None and bool(rows))
-        self._next = self._link(last, reverse=False) if has_next else None
-        self._previous = self._link(first, reverse=True) if has_previous else None
-        return rows
+        self._next = self._previous = None
+        if page.rows:
+            first, last = page.rows[0], page.rows[-1]
+            # Forwards, more rows mean a next page, and a cursor means we came from a
+            # previous one; backwards, the other way round.
+            if page.more or backwards:
+                self._next = self._link((last.listed_at, last.id), reverse=False)
+            if page.more if backwards else position is not None:
+                self._previous = self._link((first.listed_at, first.id), reverse=True)
+        elif backwards:
+            # Nothing is newer than the cursor's post: the first page starts with it.
+            self._next = remove_query_param(self.base_url, self.cursor_query_param)
+        elif position is not None:
+            # Nothing is older: the previous page is the one that ends with the cursor's
+            # post, i.e. newer than a position just below it.
+            listed_at, post_id = position
+            self._previous = self._link((listed_at, post_id - 1), reverse=True)
+        return page.rows
 
     def get_next_link(self):
         return self._next
@@ -55,18 +67,24 @@ class PostCursorPagination(CursorPagination):
     def get_previous_link(self):
         return self._previous
 
-    def _position(self, cursor: Cursor | None) -> tuple[datetime, int] | None:
-        if cursor is None or cursor.position is None:
-            return None
-        listed_at, _, post_id = cursor.position.rpartition(",")
+    def _position(self, cursor: Cursor) -> tuple[datetime, int]:
+        """The (listed_at, id) a cursor holds; 404 for one this API did not make."""
+        listed_at, _, post_id = (cursor.position or "").rpartition(",")
         try:
-            return datetime.fromisoformat(listed_at), int(post_id)
-        except ValueError as error:
+            moment = datetime.fromisoformat(listed_at)
+            if moment.tzinfo is not None:
+                moment = moment.astimezone(UTC)
+            position = moment, int(post_id)
+        except (ValueError, OverflowError) as error:
             raise NotFound(self.invalid_cursor_message) from error
+        if position[1] not in BIGINT_RANGE:
+            raise NotFound(self.invalid_cursor_message)
+        return position
 
-    def _link(self, row, *, reverse: bool) -> str:
-        position = f"{row.listed_at.isoformat()},{row.id}"
-        return self.encode_cursor(Cursor(offset=0, reverse=reverse, position=position))
+    def _link(self, position: tuple[datetime, int], *, reverse: bool) -> str:
+        listed_at, post_id = position
+        cursor = Cursor(offset=0, reverse=reverse, position=f"{listed_at.isoformat()},{post_id}")
+        return self.encode_cursor(cursor)
 
 
 class CommentCursorPagination(CursorPagination):

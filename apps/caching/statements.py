@@ -14,9 +14,10 @@ hot read whose shape never changes, only its values, can pay that once per proce
 The builder is an ordinary selector call, so the rules stay where they are; it is called
 once with distinctive sample values, the SQL is compiled, and each parameter that equals a
 sample becomes a slot filled from `rows(**values)` on later calls. Compiling fails loudly
-(ImproperlyConfigured) when a sample does not come through as a parameter, e.g. because the
-ORM transformed it: such a shape cannot be reused safely. LIMIT and OFFSET are compiled
-into the text, so a page size is part of the shape, not a value.
+(ImproperlyConfigured) when a sample does not come through as a parameter, or comes
+through transformed (`title__contains` makes "%sample%"): such a shape cannot be reused
+safely. A builder must not branch on its values: it runs once, with the samples. LIMIT and
+OFFSET are compiled into the text, so a page size is part of the shape, not a value.
 
 Rows are `values_list` tuples in the order of the fields named, with the ORM's converters
 applied (SQLite's timestamps, JSON), as the queryset would have returned them.
@@ -34,6 +35,8 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 _sample_numbers = itertools.count(1)
+# What a PostgreSQL bigint (and an SQLite integer) holds; an id outside it names no row.
+BIGINT_RANGE = range(-(2**63), 2**63)
 
 
 class Sample:
@@ -43,16 +46,34 @@ class Sample:
         raise NotImplementedError
 
     def adapt(self, value: Any, connection) -> Any:
+        """The value as the ORM hands it to the driver (how the sample is found in the SQL)."""
         return value
+
+    def bind(self, value: Any, connection) -> Any:
+        """The value as this module hands it to the driver when running the statement."""
+        return self.adapt(value, connection)
 
 
 class SampleInt(Sample):
+    """An integer of the bigint range; callers check that range first (`BIGINT_RANGE`)."""
+
     def __init__(self) -> None:
         # Far outside any id or count a table will hold.
         self._value = -(7_300_000_000_000 + next(_sample_numbers))
 
     def value(self) -> int:
         return self._value
+
+    def bind(self, value: int, connection) -> Any:
+        if value not in BIGINT_RANGE:
+            raise ValueError(f"{value} is outside the bigint range")
+        if connection.vendor == "postgresql":
+            # psycopg types an int by its size (int2, int4, int8, numeric) and prepares one
+            # statement per set of types; one type keeps one statement per shape.
+            from psycopg.types.numeric import Int8
+
+            return Int8(value)
+        return value
 
 
 class SampleText(Sample):
@@ -96,6 +117,11 @@ class _Compiled:
             name = next(
                 (n for n, v in expected.items() if type(v) is type(param) and v == param), None
             )
+            if name is None and _carries_a_sample(param, expected.values()):
+                raise ImproperlyConfigured(
+                    f"Compiled query: the parameter {param!r} holds a sample value the ORM "
+                    "transformed, so it would stay fixed while the value changes."
+                )
             self.slots.append((name, None if name else param))
             if name:
                 found.add(name)
@@ -111,9 +137,16 @@ class _Compiled:
 
     def params(self, values: dict[str, Any], connection) -> list[Any]:
         return [
-            self.samples[name].adapt(values[name], connection) if name else constant
+            self.samples[name].bind(values[name], connection) if name else constant
             for name, constant in self.slots
         ]
+
+
+def _carries_a_sample(param: Any, samples) -> bool:
+    """Whether a constant parameter is built from a sample (e.g. "%sample%" for contains)."""
+    if isinstance(param, str):
+        return any(isinstance(sample, str) and sample in param for sample in samples)
+    return False
 
 
 def _column_order(queryset: QuerySet, compiler) -> list[int] | None:

@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import NamedTuple
 
-from django.core.paginator import Paginator
 from django.db.models import (
     Count,
     F,
@@ -22,7 +21,13 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 
 from apps.caching.queries import cached_query
-from apps.caching.statements import CompiledQuery, SampleDateTime, SampleInt, SampleText
+from apps.caching.statements import (
+    BIGINT_RANGE,
+    CompiledQuery,
+    SampleDateTime,
+    SampleInt,
+    SampleText,
+)
 from apps.content.cache_tags import CONTENT_MODELS, QUERY_TTL
 from apps.content.errors import PostNotFound
 from apps.content.models import Comment, Post, Tag
@@ -143,16 +148,28 @@ class FeedPage:
 FEED_PAGE_SIZE = 10
 
 
-@cached_query(ttl=QUERY_TTL, tags=CONTENT_MODELS)
 def feed_page(*, tag: str | None, number: int) -> FeedPage:
     """Page `number` of the public feed (the last page if past it), optionally of one tag.
 
     Cached until a post, comment, tag or user changes: signed-in readers, whom the edge
     cache does not serve, read it from here. `warmers.py` fills the first pages on deploy.
+    The number is brought into range before the cache is asked, so page numbers past the
+    end share the last page's entry instead of each making a copy of it.
     """
-    paginator = Paginator(feed_posts(tag=tag), FEED_PAGE_SIZE)
-    page = paginator.get_page(number)
-    return FeedPage(page.number, paginator.num_pages, summarize(page.object_list))
+    pages = max(1, -(-_feed_size(tag=tag) // FEED_PAGE_SIZE))
+    return _feed_page(tag=tag, number=min(max(number, 1), pages), pages=pages)
+
+
+@cached_query(ttl=QUERY_TTL, tags=CONTENT_MODELS)
+def _feed_size(*, tag: str | None) -> int:
+    return published_posts(tag=tag).count()
+
+
+@cached_query(ttl=QUERY_TTL, tags=CONTENT_MODELS)
+def _feed_page(*, tag: str | None, number: int, pages: int) -> FeedPage:
+    start = (number - 1) * FEED_PAGE_SIZE
+    posts = feed_posts(tag=tag)[start : start + FEED_PAGE_SIZE]
+    return FeedPage(number, pages, summarize(posts))
 
 
 def most_used_tag_names(*, limit: int) -> list[str]:
@@ -358,6 +375,8 @@ def _compiled_post_row(signed_in: bool) -> CompiledQuery:
 def post_row_for_viewer(user, *, pk: int) -> PostRow:
     """The post with this id as a row, if `user` may see it (the rule of post_for_viewer);
     raises PostNotFound otherwise. One query, its SQL compiled once per process."""
+    if pk not in BIGINT_RANGE:
+        raise PostNotFound()
     if user is not None and user.is_authenticated:
         found = _compiled_post_row(True).rows(post_id=pk, viewer_id=user.pk)
     else:

@@ -48,8 +48,12 @@ def feed(request: HttpRequest) -> HttpResponse:
 
 
 def _page_number(raw: str | None) -> int:
-    # Anything but a positive number reads as the first page, as Django's get_page does.
-    return int(raw) if raw and raw.isdigit() and int(raw) > 0 else 1
+    # Anything but a plain positive number reads as the first page, as Django's get_page
+    # does; the selector brings a number past the end back to the last page.
+    if not raw or not raw.isascii() or not raw.isdecimal():
+        return 1
+    # Too long to be a page (and to parse cheaply): past the end, whatever it says.
+    return int(raw) if len(raw) <= 9 else 10**9
 
 
 def _render_post(

@@ -97,7 +97,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
     # Compiled statements (apps/caching/statements.py) bind on the server and are prepared
     # on first use; the ORM's own queries bind on the client and are never prepared. Switch
-    # off behind a transaction-pooling PgBouncer older than 1.21, which cannot carry them.
+    # off behind a transaction-pooling PgBouncer that cannot carry them (before 1.21, or
+    # with max_prepared_statements = 0).
     DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = (
         0 if env.bool("DATABASE_PREPARED_STATEMENTS", default=True) else None
     )

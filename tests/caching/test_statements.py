@@ -60,20 +60,33 @@ def test_the_fields_come_back_in_the_order_values_list_names_them():
 
 
 @pytest.mark.parametrize(
-    "build",
+    ("build", "message"),
     [
         # Ignored: another word would silently read the same rows.
-        lambda author_id, word: Post.objects.filter(author_id=author_id).values_list("id"),
+        (
+            lambda author_id, word: Post.objects.filter(author_id=author_id).values_list("id"),
+            "word did not reach the SQL",
+        ),
         # Transformed by the ORM into "%word%": no parameter equals the word any more.
-        lambda author_id, word: Post.objects.filter(
-            author_id=author_id, title__contains=word
-        ).values_list("id"),
+        (
+            lambda author_id, word: Post.objects.filter(
+                author_id=author_id, title__contains=word
+            ).values_list("id"),
+            "transformed",
+        ),
+        # Used as given once and transformed once: the second use would stay fixed.
+        (
+            lambda author_id, word: Post.objects.filter(
+                author_id=author_id, slug=word, title__icontains=word
+            ).values_list("id"),
+            "transformed",
+        ),
     ],
 )
-def test_a_value_the_sql_does_not_receive_as_given_is_refused_when_compiling(build):
+def test_a_value_the_sql_does_not_receive_as_given_is_refused_when_compiling(build, message):
     query = CompiledQuery(build, author_id=SampleInt(), word=SampleText())
 
-    with pytest.raises(ImproperlyConfigured, match="word did not reach the SQL"):
+    with pytest.raises(ImproperlyConfigured, match=message):
         query.rows(author_id=1, word="pie")
 
 
@@ -96,3 +109,32 @@ def test_postgresql_prepares_the_statement_on_the_serving_connection():
 
     assert [title for title, *_ in rows] == ["prepared pie"]
     assert any('"content_post"."title"' in statement for statement in prepared)
+
+
+def test_small_and_large_ids_share_one_prepared_statement():
+    post = make_post(title="Sized")
+    query = CompiledQuery(
+        lambda post_id: Post.objects.filter(pk=post_id).values_list("title"),
+        post_id=SampleInt(),
+    )
+
+    found = [query.rows(post_id=post_id) for post_id in (post.pk, 40_000, 5_000_000_000)]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT parameter_types::text FROM pg_prepared_statements WHERE statement LIKE %s",
+            ['%"content_post"."title"%WHERE%'],
+        )
+        types = [row[0] for row in cursor.fetchall()]
+
+    assert found == [[("Sized",)], [], []]
+    assert types == ["{bigint}"]
+
+
+def test_an_integer_outside_the_bigint_range_is_refused_before_the_database():
+    query = CompiledQuery(
+        lambda post_id: Post.objects.filter(pk=post_id).values_list("title"),
+        post_id=SampleInt(),
+    )
+
+    with pytest.raises(ValueError, match="outside the bigint range"):
+        query.rows(post_id=2**63)

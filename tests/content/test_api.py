@@ -168,7 +168,18 @@ def test_posts_listed_at_the_same_moment_page_by_id_without_loss_or_repeat():
     assert client.get(back.json()["previous"]).json()["previous"] is None
 
 
-@pytest.mark.parametrize("cursor", ["not base64!", "cD1ub3QtYS1kYXRlLDE=", "cD0yMDI2LTAxLTAxLHg="])
+@pytest.mark.parametrize(
+    "cursor",
+    [
+        "not base64!",
+        "cD1ub3QtYS1kYXRlLDE=",  # p=not-a-date,1
+        "cD0yMDI2LTAxLTAxLHg=",  # p=2026-01-01,x
+        "",  # no position at all
+        "cj0x",  # r=1: backwards from nowhere
+        # p=2026-01-01T00:00:00+00:00,99999999999999999999: an id no bigint holds
+        "cD0yMDI2LTAxLTAxVDAwOjAwOjAwKzAwOjAwLDk5OTk5OTk5OTk5OTk5OTk5OTk5",
+    ],
+)
 def test_a_cursor_the_api_did_not_make_is_a_404_problem(cursor):
     make_post(title="Anything", published=True)
 
@@ -177,6 +188,42 @@ def test_a_cursor_the_api_did_not_make_is_a_404_problem(cursor):
     assert response.status_code == 404
     assert response["Content-Type"] == PROBLEM
     assert response.json()["detail"] == "Invalid cursor"
+
+
+def three_posts_paged_by_two(client):
+    author = make_user()
+    posts = [make_post(author=author, title=f"Post {n}", published=True) for n in range(3)]
+    first = client.get("/api/posts/", {"page_size": 2})
+    second = client.get(first.json()["next"])
+    assert (titles(first), titles(second)) == (["Post 2", "Post 1"], ["Post 0"])
+    return posts, first, second
+
+
+def test_a_next_page_emptied_by_deletions_links_back_to_the_posts_left():
+    client = APIClient()
+    (oldest, _, _), first, _ = three_posts_paged_by_two(client)
+    oldest.delete()
+
+    emptied = client.get(first.json()["next"])
+    back = client.get(emptied.json()["previous"])
+
+    assert (titles(emptied), emptied.json()["next"]) == ([], None)
+    assert titles(back) == ["Post 2", "Post 1"]
+    assert back.json()["previous"] is None
+
+
+def test_a_previous_page_emptied_by_deletions_leads_to_the_first_page():
+    client = APIClient()
+    (_, middle, newest), _, second = three_posts_paged_by_two(client)
+    middle.delete()
+    newest.delete()
+
+    emptied = client.get(second.json()["previous"])
+    top = client.get(emptied.json()["next"])
+
+    assert (titles(emptied), emptied.json()["previous"]) == ([], None)
+    assert "cursor=" not in emptied.json()["next"]
+    assert titles(top) == ["Post 0"]
 
 
 def test_page_size_is_chosen_by_the_client_up_to_100():
@@ -345,6 +392,13 @@ def test_the_author_sees_their_draft():
 
     assert response.status_code == 200
     assert response.json()["status"] == "draft"
+
+
+def test_an_id_beyond_any_bigint_is_a_404_problem():
+    response = APIClient().get(f"/api/posts/{2**63}/")
+
+    assert response.status_code == 404
+    assert response["Content-Type"] == PROBLEM
 
 
 def test_someone_elses_draft_is_a_404_not_a_403():

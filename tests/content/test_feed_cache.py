@@ -81,9 +81,19 @@ def test_a_page_past_the_end_shows_the_last_page_and_nonsense_the_first(client):
     client.force_login(make_user())
 
     past_the_end = client.get("/?page=99").text
-    nonsense = client.get("/?page=abc").text
+    with CaptureQueriesContext(connection) as context:
+        further_past = client.get("/?page=100").text
+    further_reads = post_queries(context)
+    huge = client.get("/?page=" + "9" * 5000)
+    nonsense = [client.get(f"/?page={raw}").text for raw in ("abc", "\u00b2", "0", "-1")]
 
     assert "Page 2 of 2" in past_the_end
     assert "Entry 01" in past_the_end
-    assert "Page 1 of 2" in nonsense
-    assert "Entry 12" in nonsense
+    # Every number past the end is the last page, one cache entry for all of them.
+    assert feed_list(further_past) == feed_list(past_the_end)
+    assert further_reads == []
+    assert huge.status_code == 200
+    assert "Page 2 of 2" in huge.text
+    for page in nonsense:
+        assert "Page 1 of 2" in page
+        assert "Entry 12" in page

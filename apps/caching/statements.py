@@ -26,6 +26,7 @@ applied (SQLite's timestamps, JSON), as the queryset would have returned them.
 import datetime
 import itertools
 import threading
+from abc import ABC, abstractmethod
 from collections.abc import Callable
 from typing import Any
 
@@ -39,11 +40,12 @@ _sample_numbers = itertools.count(1)
 BIGINT_RANGE = range(-(2**63), 2**63)
 
 
-class Sample:
+class Sample(ABC):
     """A distinctive stand-in value for one parameter, and how the database receives it."""
 
+    @abstractmethod
     def value(self) -> Any:
-        raise NotImplementedError
+        """The stand-in, distinct from every other sample and from real values."""
 
     def adapt(self, value: Any, connection) -> Any:
         """The value as the ORM hands it to the driver (how the sample is found in the SQL)."""

@@ -41,15 +41,27 @@ def _argument_key(value: Any) -> str:
     return repr(value)
 
 
-def query_key(function: Callable, args: tuple, kwargs: dict) -> str:
+def query_key(function: Callable, args: tuple, kwargs: dict, version: int = 1) -> str:
     parts = [_argument_key(arg) for arg in args]
     parts += [f"{name}={_argument_key(kwargs[name])}" for name in sorted(kwargs)]
+    if version != 1:
+        parts.append(f"version={version}")
     digest = hashlib.blake2b("|".join(parts).encode(), digest_size=12).hexdigest()
     return f"query:{function.__module__}.{function.__qualname__}:{digest}"
 
 
-def cached_query(*, ttl: int = 300, tags: Iterable[TagSpec] = (), stale_ttl: int | None = None):
+def cached_query(
+    *,
+    ttl: int = 300,
+    tags: Iterable[TagSpec] = (),
+    stale_ttl: int | None = None,
+    version: int = 1,
+):
     """Cache the decorated selector's result for `ttl` seconds, per arguments.
+
+    Bump `version` when the shape of the result changes (a field added to a dataclass it
+    returns, say): during a rolling deploy, processes of the previous release then never
+    read entries of the new one, nor the new ones entries of the old.
 
     `tags`: models (their writes invalidate the entry) and plain string tags (invalidated
     with `invalidate_tags`). With `stale_ttl`, a result older than `ttl` is still served for
@@ -64,10 +76,10 @@ def cached_query(*, ttl: int = 300, tags: Iterable[TagSpec] = (), stale_ttl: int
 
         @functools.wraps(function)
         def wrapper(*args, **kwargs):
-            key = query_key(function, args, kwargs)
+            key = query_key(function, args, kwargs, version)
 
             def recipe() -> warming.Recipe:
-                return warming.Recipe(path, args, kwargs, ttl, tag_names, time.time())
+                return warming.Recipe(path, args, kwargs, ttl, tag_names, time.time(), version)
 
             def compute():
                 value = function(*args, **kwargs)
@@ -83,6 +95,7 @@ def cached_query(*, ttl: int = 300, tags: Iterable[TagSpec] = (), stale_ttl: int
 
         wrapper.uncached = function
         wrapper.cache_tags = tag_names
+        wrapper.cache_version = version
         return wrapper
 
     return decorate

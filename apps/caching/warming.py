@@ -48,6 +48,9 @@ class Recipe:
     ttl: int
     tags: tuple[str, ...]
     computed_at: float
+    # The selector's `cached_query(version=)`: a release whose selector has another version
+    # leaves the entry alone (its key belongs to the other release's shape).
+    version: int = 1
 
 
 def _redis() -> redis.Redis | None:
@@ -91,11 +94,12 @@ def note_computed(key: str, recipe: Recipe) -> None:
 
 
 def _resolve(path: str) -> Callable:
+    """The cached selector at `path` (the decorated function)."""
     module_name, _, qualname = path.partition(":")
     target = importlib.import_module(module_name)
     for part in qualname.split("."):
         target = getattr(target, part)
-    return getattr(target, "uncached", target)
+    return target
 
 
 def hot_entries(limit: int = 50) -> list[tuple[str, float]]:
@@ -130,7 +134,10 @@ def refresh_hot_entries(*, limit: int = 50, now: float | None = None) -> int:
         if now - recipe.computed_at < recipe.ttl * REFRESH_AT:
             continue
         try:
-            value = _resolve(recipe.function)(*recipe.args, **recipe.kwargs)
+            selector = _resolve(recipe.function)
+            if getattr(selector, "cache_version", 1) != recipe.version:
+                continue
+            value = getattr(selector, "uncached", selector)(*recipe.args, **recipe.kwargs)
         except Exception:
             logger.exception("Warming %s failed", key)
             continue

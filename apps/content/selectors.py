@@ -85,7 +85,10 @@ def _comment_count() -> _CommentCount:
 
 @dataclass(frozen=True)
 class PostSummary:
-    """A post as lists of posts on the pages show it: plain values, cacheable."""
+    """A post as lists of posts on the pages show it: plain values, cacheable.
+
+    The feed's cache keeps these: when the fields change, bump `version=` of `_feed_page`.
+    """
 
     pk: int
     slug: str

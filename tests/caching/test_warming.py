@@ -75,3 +75,28 @@ def test_cache_warm_runs_named_warmers_and_rejects_unknown_ones():
 
     with pytest.raises(Exception, match="Unknown warmer"):
         call_command("cache_warm", "no.such.warmer")
+
+
+@cached_query(ttl=60, tags=[Post], version=2)
+def versioned_count() -> int:
+    computations.append(2)
+    return Post.objects.count()
+
+
+def test_a_selector_of_another_version_shares_no_entry_and_is_not_refreshed(monkeypatch):
+    make_post(title="one")
+    first_shape = cached_query(ttl=60, tags=[Post])(versioned_count.uncached)
+    for _ in range(400):
+        versioned_count()
+    first_shape()
+    computed_before_warming = list(computations)
+
+    # Another release whose selector has moved on to version 3 leaves version 2 alone.
+    monkeypatch.setattr(versioned_count, "cache_version", 3)
+    skipped = warming.refresh_hot_entries(now=time.time() + 50)
+    monkeypatch.setattr(versioned_count, "cache_version", 2)
+    refreshed = warming.refresh_hot_entries(now=time.time() + 50)
+
+    assert computed_before_warming == [2, 2]  # one per version, however many calls
+    assert skipped == 0
+    assert refreshed == 1

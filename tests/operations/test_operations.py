@@ -8,6 +8,7 @@ import urllib.request
 
 import pytest
 from django.core.management import call_command
+from django.test import override_settings
 
 from apps.accounts.models import User
 from apps.content.models import Comment, Post
@@ -36,6 +37,7 @@ def test_unknown_api_address_is_a_problem_document(client):
 
 
 @pytest.mark.django_db
+@override_settings(DEBUG=True)
 def test_seed_demo_is_idempotent_and_prints_the_admin(capsys):
     call_command("seed_demo")
     first = capsys.readouterr().out

@@ -13,15 +13,18 @@ django_asgi_app = get_asgi_application()
 
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
-from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
+from apps.realtime.limits import WebsocketLimits  # noqa: E402
+from apps.realtime.origins import SameOriginValidator  # noqa: E402
 from config.routing import websocket_urlpatterns  # noqa: E402
 
+# Outermost first: the Origin check costs nothing; the limits (apps/realtime/limits.py)
+# count the client before the session is read from the database.
 application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
-        "websocket": AllowedHostsOriginValidator(
-            AuthMiddlewareStack(URLRouter(websocket_urlpatterns))
+        "websocket": SameOriginValidator(
+            WebsocketLimits(AuthMiddlewareStack(URLRouter(websocket_urlpatterns)))
         ),
     }
 )

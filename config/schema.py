@@ -15,3 +15,6 @@ class Mutation(content_schema.Mutation, graphene.ObjectType):
 
 
 schema = graphene.Schema(query=Query, mutation=Mutation)
+
+# The paginated fields of every app and their largest page: the view's cost limit reads them.
+PAGE_SIZE_LIMITS = {**content_schema.PAGE_SIZE_LIMITS}

@@ -158,9 +158,11 @@ class AsgiServer:
     interface = "asgi"
     target = "config.asgi:application"
 
-    def __init__(self, log_path: Path | None = None) -> None:
+    def __init__(self, log_path: Path | None = None, env: dict[str, str] | None = None) -> None:
         self.port = free_port()
         self.log_path = log_path
+        # Extra environment of the server, e.g. settings a test needs other than the default.
+        self.env = env or {}
         self.process: subprocess.Popen | None = None
 
     @property
@@ -187,7 +189,7 @@ class AsgiServer:
                 self.target,
             ],
             cwd=ROOT,
-            env=subprocess_env(),
+            env={**subprocess_env(), **self.env},
             stdout=log,
             stderr=subprocess.STDOUT,
         )

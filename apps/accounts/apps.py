@@ -1,7 +1,15 @@
 from django.apps import AppConfig
+from django.contrib.admin import apps as admin_apps
 
 
 class AccountsConfig(AppConfig):
     name = "apps.accounts"
     label = "accounts"
     verbose_name = "Accounts"
+
+
+class KeelAdminConfig(admin_apps.AdminConfig):
+    """Django's admin app with Keel's site (apps/accounts/admin_site.py) as `admin.site`."""
+
+    default = False  # not the config of apps.accounts: INSTALLED_APPS names it
+    default_site = "apps.accounts.admin_site.KeelAdminSite"

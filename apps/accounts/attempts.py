@@ -1,78 +1,187 @@
-"""Limits on password attempts, shared by every surface that checks a password.
+"""Limits on password attempts and sign-ups, shared by every surface that takes them.
 
-Two fixed-window counters in the cache: attempts per client address (against one client
-guessing many accounts) and failed attempts per account (against many clients guessing
-one account, the case per-address limits miss). An attempt is counted before the password
-is checked, so concurrent guesses cannot all slip under the limit. A successful sign-in
-clears its account's failures.
+Sign-in (`begin_sign_in`) is limited three ways, each counted in the cache before the
+password is checked, so concurrent guesses cannot all slip under a limit:
+
+- per client address: attempts per address in a fixed window, whatever the account
+  (against one client guessing many accounts);
+- per account and address: after `free_failures` consecutive failures from one address on
+  one account, each further attempt from there waits a delay that doubles from
+  `first_delay` up to `max_delay` seconds. An attacker elsewhere slows only themselves: the
+  owner, from their own address, is not delayed;
+- per account: at most `max_failures` consecutive failures from all addresses together
+  (NIST SP 800-63B allows no more than 100). Addresses the account has not signed in from
+  stop `known_address_reserve` short of that bound, so a crowd of addresses cannot use it
+  all up and lock the owner out of the addresses they sign in from. Once the bound is
+  reached the account refuses every attempt until `cool_off` seconds pass without a failure.
+
+A success from an address forgets the account's failures (all of them, as NIST advises)
+and remembers the address as known for `known_address_days`. Accounts are keyed on the
+account the sign-in lookup finds, so an address that only looks different but reaches the
+same account (a long s for "s" on PostgreSQL) counts against it; an address that reaches none
+is keyed on its upper-cased form, as the case-insensitive lookup compares it, and limited
+in exactly the same way, so the limits do not tell which accounts exist. IPv6 addresses
+count by /64, the block one subscriber usually holds.
+
+Sign-up (`count_sign_up`) is limited per client address in a fixed window.
 """
 
+import contextlib
 import hashlib
+import math
 import time
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.cache import cache
 
-from apps.accounts.errors import TooManyAttempts
-
-
-@dataclass(frozen=True)
-class AttemptWindow:
-    key: str
-    limit: int
-    window: int
-
-    def retry_after(self) -> int:
-        return self.window - int(time.time()) % self.window or self.window
+from apps.accounts.errors import TooManyAttempts, TooManySignUps
+from apps.operations.client_address import address_group, forwarded_client
 
 
 def client_address(request) -> str:
-    """The client's IP address, trusting X-Forwarded-For only as far as our own proxies.
-
-    With TRUSTED_PROXY_COUNT = N, the Nth address from the right of X-Forwarded-For is the
-    client (each proxy appends the address it saw); the rest of the header is the client's
-    own say-so and is ignored. With 0, the socket's peer address is the client.
-    """
+    """The client's IP address, by the rule of apps/operations/client_address.py."""
     if request is None:
         return "unknown"
-    proxies = settings.TRUSTED_PROXY_COUNT
-    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-    if proxies and forwarded:
-        addresses = [part.strip() for part in forwarded.split(",") if part.strip()]
-        if addresses:
-            return addresses[-min(proxies, len(addresses))]
-    return request.META.get("REMOTE_ADDR", "unknown")
+    return forwarded_client(
+        request.META.get("REMOTE_ADDR"), request.META.get("HTTP_X_FORWARDED_FOR")
+    )
 
 
-def _windows(email: str, address: str) -> list[AttemptWindow]:
-    limits = settings.ACCOUNTS["SIGN_IN_LIMITS"]
-    account = hashlib.sha256(email.strip().lower().encode()).hexdigest()[:32]
+def _digest(value: str) -> str:
+    return hashlib.sha256(value.encode()).hexdigest()[:32]
+
+
+def account_key(account, email: str) -> str:
+    """The account an attempt counts against: the one found, else the address as looked up."""
+    if account is not None:
+        return f"user:{account.pk}"
+    # The lookup is case-insensitive (UPPER on both sides on PostgreSQL).
+    return f"email:{_digest(email.upper())}"
+
+
+# --- counters ---------------------------------------------------------------------------------
+
+
+def _count(key: str, ttl: int, *, refresh: bool = False) -> int:
+    """Add one to a counter (created for `ttl` seconds); with `refresh`, it lives `ttl` more."""
+    cache.add(key, 0, ttl)
+    try:
+        count = cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, ttl)
+        count = 1
+    if refresh:
+        cache.touch(key, ttl)
+    return count
+
+
+def _uncount(key: str) -> None:
+    """Take back one count of an attempt that was refused, not tried."""
+    with contextlib.suppress(ValueError):  # expired meanwhile: nothing to take back
+        cache.incr(key, -1)
+
+
+def _seconds_until(moment: float) -> int:
+    return max(1, math.ceil(moment - time.time()))
+
+
+def _window(kind: str, ident: str, window: int) -> tuple[str, int]:
+    """Key of the fixed window now running, and the seconds it has left."""
     now = int(time.time())
-    windows = []
-    for kind, ident in (("per_address", address), ("per_account", account)):
-        limit, window = limits[kind]
-        windows.append(AttemptWindow(f"signin:{kind}:{ident}:{now // window}", limit, window))
-    return windows
+    return f"{kind}:{_digest(ident)}:{now // window}", window - now % window or window
 
 
-def count_attempt(*, email: str, request) -> list[AttemptWindow]:
-    """Count one password attempt; raises TooManyAttempts when a limit is exceeded."""
-    windows = _windows(email, client_address(request))
-    for window in windows:
-        cache.add(window.key, 0, window.window)
-        try:
-            count = cache.incr(window.key)
-        except ValueError:  # expired between add and incr
-            cache.set(window.key, 1, window.window)
-            count = 1
-        if count > window.limit:
-            raise TooManyAttempts(retry_after=window.retry_after())
-    return windows
+def _limits() -> dict:
+    return settings.ACCOUNTS["SIGN_IN_LIMITS"]
 
 
-def forget_failures(windows: list[AttemptWindow]) -> None:
-    """After a successful sign-in: the account's earlier failures no longer count."""
-    for window in windows:
-        if ":per_account:" in window.key:
-            cache.delete(window.key)
+# --- sign-in ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SignInAttempt:
+    """One counted attempt; the caller reports a success, failures stay counted."""
+
+    account: str
+    address: str
+
+    @property
+    def _failures_key(self) -> str:
+        return f"signin:failures:{self.account}"
+
+    @property
+    def _pair_key(self) -> str:
+        return f"signin:pair:{self.account}:{_digest(self.address)}"
+
+    @property
+    def _gate_key(self) -> str:
+        return f"signin:gate:{self.account}:{_digest(self.address)}"
+
+    @property
+    def _known_key(self) -> str:
+        return f"signin:known:{self.account}:{_digest(self.address)}"
+
+    def succeeded(self) -> None:
+        """Forget the account's failures and remember this address as the owner's."""
+        cache.delete_many([self._failures_key, self._pair_key, self._gate_key])
+        cache.set(self._known_key, True, _limits()["known_address_days"] * 86400)
+
+
+def _delay(number: int, limits: dict) -> int:
+    """Seconds the attempt after the `number`th consecutive one of a pair must wait."""
+    doublings = number - limits["free_failures"]
+    if doublings >= 32:
+        return limits["max_delay"]
+    return min(limits["first_delay"] * 2**doublings, limits["max_delay"])
+
+
+def begin_sign_in(*, account: str, request) -> SignInAttempt:
+    """Count one password attempt on `account`; raises TooManyAttempts to refuse it.
+
+    The attempt is counted as a failure until `succeeded()` is called.
+    """
+    limits = _limits()
+    address = address_group(client_address(request))
+    attempt = SignInAttempt(account=account, address=address)
+
+    per_address, window = limits["per_address"]
+    key, left = _window("signin:address", address, window)
+    if _count(key, window) > per_address:
+        raise TooManyAttempts(retry_after=left)
+
+    reopens_at = cache.get(attempt._gate_key)
+    if reopens_at is not None and reopens_at > time.time():
+        raise TooManyAttempts(retry_after=_seconds_until(reopens_at))
+
+    cool_off = limits["cool_off"]
+    bound = limits["max_failures"]
+    if not cache.get(attempt._known_key):
+        bound -= limits["known_address_reserve"]
+    if _count(attempt._failures_key, cool_off, refresh=True) > bound:
+        _uncount(attempt._failures_key)
+        raise TooManyAttempts(retry_after=cool_off)
+
+    number = _count(attempt._pair_key, cool_off, refresh=True)  # among consecutive ones
+    if number >= limits["free_failures"]:
+        # From the last free one on, each attempt closes a gate for the next one; only one
+        # attempt passes while it is open, since add() is atomic in Redis.
+        delay = _delay(number, limits)
+        if not cache.add(attempt._gate_key, time.time() + delay, delay):
+            _uncount(attempt._pair_key)
+            _uncount(attempt._failures_key)
+            reopens_at = cache.get(attempt._gate_key) or time.time() + delay
+            raise TooManyAttempts(retry_after=_seconds_until(reopens_at))
+    return attempt
+
+
+# --- sign-up ----------------------------------------------------------------------------------
+
+
+def count_sign_up(*, request) -> None:
+    """Count one sign-up from the request's client address; raises TooManySignUps."""
+    limit, window = settings.ACCOUNTS["SIGN_UP_LIMIT"]
+    address = address_group(client_address(request))
+    key, left = _window("signup:address", address, window)
+    if _count(key, window) > limit:
+        raise TooManySignUps(retry_after=left)

@@ -1,11 +1,12 @@
 """Forms of the account pages: they check the shape of the input; the services hold the rules."""
 
 from django import forms
+from django.contrib.admin.forms import AdminAuthenticationForm, AdminPasswordChangeForm
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
 
 from apps.accounts.errors import InvalidCredentials, TooManyAttempts
-from apps.accounts.services import authenticate_user
+from apps.accounts.services import authenticate_user, check_current_password
 
 
 class SignUpForm(forms.Form):
@@ -40,22 +41,11 @@ class SignUpForm(forms.Form):
         return cleaned
 
 
-class SignInForm(AuthenticationForm):
-    """Django's sign-in form, with the e-mail address as the login."""
-
-    error_messages = {
-        **AuthenticationForm.error_messages,
-        "invalid_login": "The e-mail address or password is incorrect.",
-    }
-
-    def __init__(self, request=None, *args, **kwargs) -> None:
-        super().__init__(request, *args, **kwargs)
-        self.fields["username"].label = "E-mail address"
-        self.fields["username"].widget.attrs.update({"autocomplete": "email", "type": "email"})
+class ServiceCheckedSignInMixin:
+    """Sign-in form clean(): the accounts service checks the password, so the attempt limits
+    every other surface obeys hold here too; a refusal is a form error saying when to retry."""
 
     def clean(self):
-        # The accounts service checks the password, so the attempt limits every other
-        # surface obeys hold here too.
         email = self.cleaned_data.get("username")
         password = self.cleaned_data.get("password")
         if email is not None and password:
@@ -69,3 +59,42 @@ class SignInForm(AuthenticationForm):
                 raise ValidationError(str(error), code=error.code) from None
             self.confirm_login_allowed(self.user_cache)
         return self.cleaned_data
+
+
+class SignInForm(ServiceCheckedSignInMixin, AuthenticationForm):
+    """Django's sign-in form, with the e-mail address as the login."""
+
+    error_messages = {
+        **AuthenticationForm.error_messages,
+        "invalid_login": "The e-mail address or password is incorrect.",
+    }
+
+    def __init__(self, request=None, *args, **kwargs) -> None:
+        super().__init__(request, *args, **kwargs)
+        self.fields["username"].label = "E-mail address"
+        self.fields["username"].widget.attrs.update({"autocomplete": "email", "type": "email"})
+
+
+class AdminSignInForm(ServiceCheckedSignInMixin, AdminAuthenticationForm):
+    """The admin's login form (staff only), through the same limits as every sign-in."""
+
+
+class AdminCurrentPasswordChangeForm(AdminPasswordChangeForm):
+    """The admin's "change my password" form: the old password is checked by the accounts
+    service, counted like a sign-in attempt, so a borrowed session cannot guess it freely."""
+
+    def __init__(self, user, *args, request=None, **kwargs) -> None:
+        super().__init__(user, *args, **kwargs)
+        self.request = request
+
+    def clean_old_password(self) -> str:
+        old_password = self.cleaned_data["old_password"]
+        try:
+            check_current_password(user=self.user, password=old_password, request=self.request)
+        except InvalidCredentials:
+            raise ValidationError(
+                self.error_messages["password_incorrect"], code="password_incorrect"
+            ) from None
+        except TooManyAttempts as error:
+            raise ValidationError(str(error), code=error.code) from None
+        return old_password

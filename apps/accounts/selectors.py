@@ -14,3 +14,12 @@ def email_in_use(email: str, *, excluding: User | None = None) -> bool:
     if excluding is not None and excluding.pk is not None:
         others = others.exclude(pk=excluding.pk)
     return others.exists()
+
+
+def account_for_sign_in(email: str) -> User | None:
+    """The account a sign-in with this e-mail reaches, found exactly as Django's auth backend
+    finds it (`get_by_natural_key`: case-insensitive, so on PostgreSQL a long s matches "s")."""
+    try:
+        return User.objects.get_by_natural_key(email)
+    except (User.DoesNotExist, User.MultipleObjectsReturned):
+        return None

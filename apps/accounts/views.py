@@ -2,16 +2,16 @@
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render, resolve_url
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 
-from apps.accounts.errors import EmailTaken
+from apps.accounts import services
+from apps.accounts.errors import InvalidDisplayName, TooManyAttempts
 from apps.accounts.forms import SignInForm, SignUpForm
-from apps.accounts.services import sign_up_user
 
 
 def _safe_next(request: HttpRequest) -> str:
@@ -25,26 +25,38 @@ def _safe_next(request: HttpRequest) -> str:
 
 
 def sign_up(request: HttpRequest) -> HttpResponse:
+    """Sign-up: the same answer whether the address is new or taken (the e-mail tells)."""
     if request.user.is_authenticated:
         return redirect(_safe_next(request))
     form = SignUpForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
-            user = sign_up_user(
+            services.sign_up(
                 email=form.cleaned_data["email"],
                 password=form.cleaned_data["password"],
                 display_name=form.cleaned_data["display_name"].strip(),
+                request=request,
             )
-        except EmailTaken as error:
-            form.add_error("email", str(error))
+        except TooManyAttempts as error:
+            form.add_error(None, str(error))
+        except InvalidDisplayName as error:
+            form.add_error("display_name", str(error))
         except ValidationError as error:  # the password validators' verdict
             form.add_error("password", error)
         else:
-            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-            messages.success(request, f"Welcome to Keel, {user.name}.")
-            return redirect(_safe_next(request))
+            messages.success(request, services.SIGN_UP_RECEIVED)
+            return redirect(_sign_in_url(request))
     next_url = request.POST.get("next") or request.GET.get("next") or ""
     return render(request, "accounts/signup.html", {"form": form, "next": next_url})
+
+
+def _sign_in_url(request: HttpRequest) -> str:
+    """The sign-in page, passing on a ?next= that stays on this site."""
+    url = reverse("accounts:signin")
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target and _safe_next(request) == target:
+        url += "?" + urlencode({"next": target})
+    return url
 
 
 class SignInView(auth_views.LoginView):

@@ -1,13 +1,19 @@
-"""How GraphQL mutations report failure: `errors: [{field, message, code}]` in their payload."""
+"""How GraphQL reports failure: mutation payload errors, and top-level errors safe to show."""
+
+import logging
 
 import graphene
+from graphql import GraphQLError
 
 from apps.accounts.errors import AccountError
 from apps.content.errors import ContentError
 
+logger = logging.getLogger(__name__)
+
 # Codes of the GraphQL surface itself; every other code is a domain error's `.code`.
 UNAUTHENTICATED = "unauthenticated"
 NOT_FOUND = "not_found"
+INTERNAL_ERROR = "internal_error"
 
 # Errors the services raise on purpose; anything else is a bug and surfaces as a GraphQL error.
 DOMAIN_ERRORS = (AccountError, ContentError)
@@ -92,3 +98,28 @@ class KeelMutation(graphene.Mutation):
     @staticmethod
     def resolve_errors(payload, info):
         return payload.errors or []
+
+
+def public_error(error: GraphQLError) -> GraphQLError:
+    """The error as the client may see it: no database or exception text.
+
+    GraphQL errors raised on purpose (a bad cursor, a page too large, a validation error) and
+    domain errors keep their message; a domain error adds its `code`. Any other exception is a
+    bug or a failure of a service below (a database error, say): it is logged here with its
+    traceback, and the client gets `Internal error.` with the code `internal_error`.
+    """
+    original = error.original_error
+    if original is None or isinstance(original, GraphQLError):
+        return error
+    if isinstance(original, DOMAIN_ERRORS):
+        extensions = {**(error.extensions or {}), "code": original.code}
+        return GraphQLError(error.message, error.nodes, path=error.path, extensions=extensions)
+    logger.error(
+        "GraphQL error at %s: %s",
+        ".".join(map(str, error.path or ())) or "(no path)",
+        type(original).__name__,
+        exc_info=(type(original), original, original.__traceback__),
+    )
+    return GraphQLError(
+        "Internal error.", error.nodes, path=error.path, extensions={"code": INTERNAL_ERROR}
+    )

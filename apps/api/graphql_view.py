@@ -1,12 +1,27 @@
 """The GraphQL endpoint: session or API-token authentication, CSRF for sessions, query limits."""
 
+import orjson
 from django.conf import settings
-from django.http import JsonResponse
+from django.db import connection, transaction
+from django.http import HttpResponseBadRequest, HttpResponseNotAllowed, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from graphene.validation import depth_limit_validator
-from graphene_django.views import GraphQLView
-from graphql import GraphQLError, specified_rules
+from graphene_django.constants import MUTATION_ERRORS_FLAG
+from graphene_django.settings import graphene_settings
+from graphene_django.views import GraphQLView, HttpError
+from graphql import (
+    ExecutionResult,
+    GraphQLError,
+    OperationType,
+    execute,
+    get_operation_ast,
+    parse,
+    specified_rules,
+    validate,
+    validate_schema,
+)
 from graphql.language import (
+    DocumentNode,
     FieldNode,
     FragmentDefinitionNode,
     FragmentSpreadNode,
@@ -18,48 +33,9 @@ from rest_framework.authentication import CSRFCheck
 from rest_framework.exceptions import AuthenticationFailed
 
 from apps.accounts.api.authentication import CachedTokenAuthentication
-
-
-def _fragments_in_dependency_order(context: ValidationContext) -> list[str] | None:
-    """The document's fragments, each after the fragments it spreads; None when they don't resolve.
-
-    They don't resolve when a spread names an undefined fragment or a fragment spreads itself,
-    directly or through others. graphene's depth validator crashes on such documents (KeyError,
-    endless recursion); the spec rules (KnownFragmentNames, NoFragmentCycles) report them.
-    """
-    definitions = context.document.definitions
-    fragments = {d.name.value: d for d in definitions if isinstance(d, FragmentDefinitionNode)}
-    spreads = {
-        name: {spread.name.value for spread in context.get_fragment_spreads(f.selection_set)}
-        for name, f in fragments.items()
-    }
-    used = set().union(
-        *spreads.values(),
-        *(
-            {spread.name.value for spread in context.get_fragment_spreads(d.selection_set)}
-            for d in definitions
-            if isinstance(d, OperationDefinitionNode)
-        ),
-    )
-    if not used <= fragments.keys():
-        return None
-    # Kahn's algorithm, linear in the spreads: a fragment is ready once all it spreads are.
-    # The spread graph is acyclic exactly when every fragment becomes ready.
-    waiting = {name: len(targets) for name, targets in spreads.items()}
-    spread_by: dict[str, list[str]] = {name: [] for name in fragments}
-    for name, targets in spreads.items():
-        for target in targets:
-            spread_by[target].append(name)
-    ready = [name for name, count in waiting.items() if count == 0]
-    order: list[str] = []
-    while ready:
-        name = ready.pop()
-        order.append(name)
-        for dependent in spread_by[name]:
-            waiting[dependent] -= 1
-            if waiting[dependent] == 0:
-                ready.append(dependent)
-    return order if len(order) == len(fragments) else None
+from apps.api.graphql_cost import PageSizeLimits, document_cost
+from apps.api.graphql_errors import public_error
+from apps.api.graphql_fragments import fragments_in_dependency_order
 
 
 def depth_limit_rule(max_depth: int) -> type[ValidationRule]:
@@ -69,7 +45,7 @@ def depth_limit_rule(max_depth: int) -> type[ValidationRule]:
     class DepthLimitRule(ValidationRule):
         def __init__(self, context: ValidationContext) -> None:
             super().__init__(context)
-            if _fragments_in_dependency_order(context) is None:
+            if fragments_in_dependency_order(context.document) is None:
                 return
             try:
                 depth_limit(context)
@@ -105,7 +81,7 @@ def alias_limit_rule(max_aliases: int) -> type[ValidationRule]:
     class AliasLimitRule(ValidationRule):
         def __init__(self, context: ValidationContext) -> None:
             super().__init__(context)
-            order = _fragments_in_dependency_order(context)
+            order = fragments_in_dependency_order(context.document)
             if order is None:
                 return  # the spec rules report the broken fragments
             definitions = context.document.definitions
@@ -132,14 +108,51 @@ def alias_limit_rule(max_aliases: int) -> type[ValidationRule]:
     return AliasLimitRule
 
 
+class IntrospectionDisabledRule(ValidationRule):
+    """Refuse `__schema` and `__type`, so the schema is not handed out; `__typename` stays.
+
+    graphene's DisableIntrospection refuses every `__` field, `__typename` included, which
+    clients (Apollo, Relay) add to their queries on their own.
+    """
+
+    def enter_field(self, node: FieldNode, *_args) -> None:
+        if node.name.value in ("__schema", "__type"):
+            self.report_error(
+                GraphQLError(f"Cannot query '{node.name.value}': introspection is disabled.", node)
+            )
+
+
 def validation_rules() -> tuple[type[ValidationRule], ...]:
     # graphql-core uses the spec rules only when given no rules at all, so list them too.
     # The limits are read here, once per request (the view is built per request).
-    return (
+    rules: tuple[type[ValidationRule], ...] = (
         *specified_rules,
         depth_limit_rule(settings.GRAPHQL_MAX_DEPTH),
         alias_limit_rule(settings.GRAPHQL_MAX_ALIASES),
     )
+    if not settings.GRAPHQL_INTROSPECTION:
+        rules += (IntrospectionDisabledRule,)
+    return rules
+
+
+def _fields_in(document: DocumentNode) -> int:
+    """Fields as written in the document, in operations and fragments (spreads not expanded)."""
+    # Type definitions parse too (validation refuses them); they have no selection set.
+    pending = [getattr(d, "selection_set", None) for d in document.definitions]
+    count = 0
+    while pending:
+        selection_set = pending.pop()
+        if selection_set is None:
+            continue
+        for selection in selection_set.selections:
+            if isinstance(selection, FieldNode):
+                count += 1
+            pending.append(getattr(selection, "selection_set", None))
+    return count
+
+
+def _bad_request(message: str) -> HttpError:
+    return HttpError(HttpResponseBadRequest(message))
 
 
 def _refusal(status: int, message: str, **headers: str) -> JsonResponse:
@@ -152,11 +165,22 @@ class KeelGraphQLView(GraphQLView):
     A request with a token header is authenticated by that token alone and needs no CSRF
     token: a third-party page cannot make a browser send it. A request riding on a signed-in
     session passes Django's CSRF check, as any form post would. Batching stays off.
+
+    Before a document runs it passes, in order: the token cap (while parsing), the field cap
+    (before validation, whose overlapping-fields rule is quadratic in repeated fields), the
+    validation rules (spec, depth, aliases, introspection), then the cost limit, which needs a
+    valid document and the variables. GraphiQL, introspection and suggestions in error messages
+    follow the settings, read on each request.
     """
 
-    def __init__(self, **kwargs) -> None:
+    page_size_limits: PageSizeLimits = {}
+
+    def __init__(self, *, page_size_limits: PageSizeLimits | None = None, **kwargs) -> None:
         kwargs.setdefault("validation_rules", validation_rules())
+        kwargs.setdefault("graphiql", settings.GRAPHQL_GRAPHIQL)
         super().__init__(**kwargs)
+        if page_size_limits is not None:
+            self.page_size_limits = page_size_limits
 
     @classmethod
     def as_view(cls, **initkwargs):
@@ -182,3 +206,156 @@ class KeelGraphQLView(GraphQLView):
         check = CSRFCheck(lambda request: None)
         check.process_request(request)  # reads the CSRF cookie into request.META
         return check.process_view(request, None, (), {})
+
+    def parse_body(self, request):
+        """The request's parameters; a body that is not UTF-8 or not a JSON object gets a 400.
+
+        graphene-django's own parsing lets a deeply nested body raise RecursionError and an
+        `application/graphql` body that is not UTF-8 raise UnicodeDecodeError (both 500s).
+        """
+        content_type = self.get_content_type(request)
+        if content_type not in ("application/json", "application/graphql"):
+            return super().parse_body(request)
+        try:
+            body = request.body.decode("utf-8")
+        except UnicodeDecodeError:
+            raise _bad_request("The request body is not UTF-8.") from None
+        if content_type == "application/graphql":
+            return {"query": body}
+        try:
+            # orjson, as the REST API's parser (apps/api/parsers.py): it refuses documents
+            # nested deeper than 1,024 levels instead of recursing once per level.
+            data = orjson.loads(body)
+        except orjson.JSONDecodeError as exc:
+            if exc.msg.startswith("depth limit"):
+                raise _bad_request("The JSON body is nested too deeply.") from None
+            raise _bad_request("POST body sent invalid JSON.") from None
+        if not isinstance(data, dict):
+            raise _bad_request("The received data is not a valid JSON query.")
+        return data
+
+    @staticmethod
+    def get_graphql_params(request, data):
+        query, variables, operation_name, id = GraphQLView.get_graphql_params(request, data)
+        if query is not None and not isinstance(query, str):
+            raise _bad_request("`query` must be a string.")
+        if variables is not None and not isinstance(variables, dict):
+            raise _bad_request("`variables` must be a JSON object.")
+        if operation_name is not None and not isinstance(operation_name, str):
+            raise _bad_request("`operationName` must be a string.")
+        return query, variables, operation_name, id
+
+    def execute_graphql_request(
+        self, request, data, query, variables, operation_name, show_graphiql=False
+    ):
+        """graphene-django's flow, with the caps, the cost limit and error masking added.
+
+        Its own method parses without a token cap, validates without hiding suggestions and
+        returns resolver exceptions as they are, so it is replaced rather than extended.
+        """
+        if not query:
+            if show_graphiql:
+                return None
+            raise _bad_request("Must provide query string.")
+        schema = self.schema.graphql_schema
+        schema_errors = validate_schema(schema)
+        if schema_errors:
+            return ExecutionResult(data=None, errors=schema_errors)
+        try:
+            # Comments are capped with the tokens: the lexer keeps each one in memory too.
+            document = parse(
+                query,
+                max_lexical_tokens=settings.GRAPHQL_MAX_TOKENS,
+                max_comments=settings.GRAPHQL_MAX_TOKENS,
+            )
+        except GraphQLError as error:
+            return ExecutionResult(data=None, errors=[error])
+        fields = _fields_in(document)
+        if fields > settings.GRAPHQL_MAX_FIELDS:
+            message = (
+                f"The document has {fields} fields; at most {settings.GRAPHQL_MAX_FIELDS} "
+                "are allowed."
+            )
+            return ExecutionResult(data=None, errors=[GraphQLError(message)])
+
+        operation = get_operation_ast(document, operation_name)
+        if (
+            request.method.lower() == "get"
+            and operation is not None
+            and operation.operation != OperationType.QUERY
+        ):
+            if show_graphiql:
+                return None
+            raise HttpError(
+                HttpResponseNotAllowed(
+                    ["POST"],
+                    f"Can only perform a {operation.operation.value} operation from a POST "
+                    "request.",
+                )
+            )
+
+        hide_suggestions = not settings.GRAPHQL_SUGGESTIONS
+        errors = validate(
+            schema,
+            document,
+            self.validation_rules,
+            graphene_settings.MAX_VALIDATION_ERRORS,
+            hide_suggestions=hide_suggestions,
+        )
+        if errors:
+            return ExecutionResult(data=None, errors=errors)
+        cost = document_cost(schema, document, variables, self.page_size_limits)
+        if cost > settings.GRAPHQL_MAX_COST:
+            return ExecutionResult(data=None, errors=[_cost_error(cost)])
+
+        try:
+            result = self._execute(request, document, variables, operation_name, operation)
+        except Exception as exc:  # a bug below execute(): never show its text
+            return ExecutionResult(data=None, errors=[public_error(_located(exc))])
+        if result.errors:
+            result = ExecutionResult(
+                data=result.data,
+                errors=[public_error(error) for error in result.errors],
+                extensions=result.extensions,
+            )
+        return result
+
+    def _execute(self, request, document, variables, operation_name, operation):
+        options = {
+            "root_value": self.get_root_value(request),
+            "context_value": self.get_context(request),
+            "variable_values": variables,
+            "operation_name": operation_name,
+            "middleware": self.get_middleware(request),
+            "hide_suggestions": not settings.GRAPHQL_SUGGESTIONS,
+        }
+        if self.execution_context_class:
+            options["execution_context_class"] = self.execution_context_class
+        schema = self.schema.graphql_schema
+        atomic = graphene_settings.ATOMIC_MUTATIONS is True or (
+            connection.settings_dict.get("ATOMIC_MUTATIONS", False) is True
+        )
+        if operation is not None and operation.operation == OperationType.MUTATION and atomic:
+            with transaction.atomic():
+                result = execute(schema, document, **options)
+                if getattr(request, MUTATION_ERRORS_FLAG, False) is True:
+                    transaction.set_rollback(True)
+            return result
+        return execute(schema, document, **options)
+
+
+def _cost_error(cost: int) -> GraphQLError:
+    limit = settings.GRAPHQL_MAX_COST
+    # Fragments spread within fragments multiply; don't print a number of 1,000 digits.
+    shown = f"{cost}" if cost <= 1_000_000_000 else "over a billion"
+    return GraphQLError(
+        f"The document costs {shown} (objects its lists may return); at most {limit} is allowed.",
+        extensions={"code": "cost_limit", "cost": min(cost, 1_000_000_000), "limit": limit},
+    )
+
+
+def _located(exc: Exception) -> GraphQLError:
+    """An exception raised outside any resolver, as a GraphQL error that masks its text."""
+    if isinstance(exc, GraphQLError):
+        return exc
+    return GraphQLError(str(exc), original_error=exc)

@@ -6,6 +6,7 @@ either end). `?page_size=` picks the page size, up to the maximum.
 
 from datetime import UTC, datetime
 
+from django.utils.dateparse import parse_datetime
 from rest_framework.exceptions import NotFound
 from rest_framework.pagination import Cursor, CursorPagination
 from rest_framework.utils.urls import remove_query_param
@@ -88,9 +89,36 @@ class PostCursorPagination(CursorPagination):
 
 
 class CommentCursorPagination(CursorPagination):
-    """Comments on a post, oldest first, as a conversation reads."""
+    """Comments on a post, oldest first, as a conversation reads.
+
+    DRF's own cursors: the position is the `created_at` of a comment, as text, which DRF
+    puts in a filter as it is. A position that is not such a time would fail in the database
+    (a 500), so it is checked here first and answered like any other invalid cursor.
+    """
 
     ordering = ("created_at", "id")
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 100
+
+    def decode_cursor(self, request) -> Cursor | None:
+        cursor = super().decode_cursor(request)
+        if cursor is not None and cursor.position is not None:
+            # Kept as sent: DRF compares it with the positions of the page's rows, as text.
+            _moment(cursor.position, invalid=NotFound(self.invalid_cursor_message))
+        return cursor
+
+
+def _moment(text: str, *, invalid: Exception) -> datetime:
+    """The aware datetime `text` holds, as Django's filters read it; raises `invalid` if none.
+
+    Naive times are refused (ours always carry an offset), and so are times that fall
+    outside Python's years 1 to 9999 once moved to UTC.
+    """
+    try:
+        moment = parse_datetime(text)
+        if moment is None or moment.tzinfo is None:
+            raise ValueError(text)
+        return moment.astimezone(UTC)
+    except (ValueError, OverflowError) as error:
+        raise invalid from error

@@ -220,11 +220,12 @@ class ProblemSerializer(serializers.Serializer):
 
 
 _PROBLEM_DESCRIPTIONS = {
-    400: "Malformed request (unparseable JSON) or invalid credentials.",
+    400: "Malformed request (unparseable or too deeply nested JSON) or invalid credentials.",
     401: "Not authenticated: send `Authorization: Token <key>` or a session cookie.",
     403: "Authenticated, but not allowed (not the post's author, or CSRF failure).",
     404: "No such resource, or hidden from you (drafts of others).",
     409: "The request conflicts with the resource's state.",
+    413: "The body is larger than the server accepts (`DATA_UPLOAD_MAX_MEMORY_SIZE`).",
     415: "The body is not JSON.",
     422: "The input is invalid; `errors` says where.",
     429: "Too many attempts; `Retry-After` says when to try again.",

@@ -24,9 +24,14 @@ from django.db import models
 from django.db.backends.signals import connection_created
 from django.dispatch import receiver
 
-# INSERT INTO "t", UPDATE "t", DELETE FROM "t" (quoted or not, optionally schema-qualified).
+# INSERT INTO "t", UPDATE "t", DELETE FROM "t" (quoted or not, optionally schema-qualified),
+# with the conflict clauses Django writes on SQLite (`INSERT OR IGNORE INTO` for
+# bulk_create(ignore_conflicts=True), which many-to-many adds use; `INSERT OR REPLACE`) and
+# MySQL (`INSERT IGNORE INTO`), and `REPLACE INTO`.
 _WRITE = re.compile(
-    r'^\s*(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+(?:"?\w+"?\.)?"?(\w+)"?', re.IGNORECASE
+    r"^\s*(?:INSERT\s+(?:OR\s+\w+\s+|IGNORE\s+)?INTO|REPLACE\s+INTO|UPDATE(?:\s+OR\s+\w+)?"
+    r'|DELETE\s+FROM)\s+(?:"?\w+"?\.)?"?(\w+)"?',
+    re.IGNORECASE,
 )
 
 # table name -> the model tags a write to it invalidates, for watched models only.

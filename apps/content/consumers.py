@@ -1,21 +1,23 @@
 """Websocket consumers of the content app."""
 
 from channels.db import database_sync_to_async
-from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
 from apps.content.realtime import post_group
 from apps.content.selectors import can_view_post
+from apps.realtime.consumers import JsonSocketConsumer
 
 # Close code for "you may not see this": websocket codes 4000-4999 are the application's.
 CLOSE_FORBIDDEN = 4403
 
 
-class PostEventsConsumer(AsyncJsonWebsocketConsumer):
+class PostEventsConsumer(JsonSocketConsumer):
     """Streams a post's new comments (and its publication) to whoever may read the post.
 
     Messages: {"type": "comment.created" | "post.published", "data": {...}}. Delivery is
     at-most-once (Channels): a client re-reads the post's comments (page or API) whenever its
     socket opens, to fill any gap. Someone who may not read the post is closed with 4403.
+    Frames that are not JSON objects, and the size, rate and connection limits, close the
+    socket as `JsonSocketConsumer` and `apps.realtime.limits` describe.
     """
 
     async def connect(self) -> None:
@@ -27,18 +29,12 @@ class PostEventsConsumer(AsyncJsonWebsocketConsumer):
             await self.accept()
             await self.close(code=CLOSE_FORBIDDEN)
             return
-        self.group = post_group(self.post_id)
-        await self.channel_layer.group_add(self.group, self.channel_name)
+        await self.join_group(post_group(self.post_id))
         await self.accept()
 
-    async def disconnect(self, code: int) -> None:
-        group = getattr(self, "group", None)
-        if group:
-            await self.channel_layer.group_discard(group, self.channel_name)
-
-    async def receive_json(self, content, **kwargs) -> None:
+    async def receive_json(self, content: dict, **kwargs) -> None:
         # The stream is one-way; a ping gets a pong so clients can check liveness.
-        if isinstance(content, dict) and content.get("type") == "ping":
+        if content.get("type") == "ping":
             await self.send_json({"type": "pong"})
 
     async def post_event(self, message: dict) -> None:

@@ -1,7 +1,6 @@
 """Where content events go on the channel layer: one group per post."""
 
-from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
+from apps.realtime.sending import send_to_group
 
 
 def post_group(post_id: int) -> str:
@@ -10,7 +9,4 @@ def post_group(post_id: int) -> str:
 
 def broadcast_to_post(post_id: int, message_type: str, data: dict) -> None:
     """Send `data` to every websocket connected to the post (at most once, per Channels)."""
-    layer = get_channel_layer()
-    async_to_sync(layer.group_send)(
-        post_group(post_id), {"type": "post.event", "event": message_type, "data": data}
-    )
+    send_to_group(post_group(post_id), {"type": "post.event", "event": message_type, "data": data})

@@ -10,9 +10,24 @@ COMMENT_MAX_LENGTH = 5_000
 TAG_MAX_LENGTH = 50
 TAGS_PER_POST = 10
 _TAG_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+# Characters no text of ours may hold: the C0 controls but tab, line feed and carriage return,
+# DEL, and unpaired UTF-16 surrogates. PostgreSQL cannot store NUL at all (SQLite would), a
+# surrogate cannot be encoded, and the other controls only ever arrive to confuse a reader.
+_FORBIDDEN_CHARACTER = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
+
+
+def _refuse_forbidden_characters(field: str, label: str, text: str) -> None:
+    found = _FORBIDDEN_CHARACTER.search(text)
+    if found:
+        raise InvalidContent(
+            field,
+            f"{label} cannot contain U+{ord(found.group()):04X}: no control characters "
+            f"other than tab and line breaks, and no unpaired surrogates.",
+        )
 
 
 def clean_title(title: str) -> str:
+    _refuse_forbidden_characters("title", "A title", title or "")
     title = (title or "").strip()
     if not title:
         raise InvalidContent("title", "A title is required.")
@@ -23,12 +38,14 @@ def clean_title(title: str) -> str:
 
 def clean_body(body: str) -> str:
     body = body or ""
+    _refuse_forbidden_characters("body", "A body", body)
     if len(body) > BODY_MAX_LENGTH:
         raise InvalidContent("body", f"A body has at most {BODY_MAX_LENGTH} characters.")
     return body
 
 
 def clean_comment_body(body: str) -> str:
+    _refuse_forbidden_characters("body", "A comment", body or "")
     body = (body or "").strip()
     if not body:
         raise InvalidContent("body", "A comment cannot be empty.")
@@ -42,14 +59,20 @@ def normalize_tag_name(raw) -> str:
     return str(raw).strip().lower().replace(" ", "-")
 
 
+def is_tag_name(name: str) -> bool:
+    """Whether a normalized name is one a tag may have (filters by any other match nothing)."""
+    return len(name) <= TAG_MAX_LENGTH and _TAG_PATTERN.match(name) is not None
+
+
 def clean_tag_names(names) -> list[str]:
     """Lower-case, de-duplicate (keeping order) and check tag names."""
     cleaned: list[str] = []
     for raw in names or ():
+        _refuse_forbidden_characters("tags", "A tag", str(raw))
         name = normalize_tag_name(raw)
         if not name:
             continue
-        if len(name) > TAG_MAX_LENGTH or not _TAG_PATTERN.match(name):
+        if not is_tag_name(name):
             raise InvalidContent(
                 "tags",
                 f"Tag {raw!r} is not valid: use letters, digits and hyphens, "

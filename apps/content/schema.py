@@ -24,7 +24,14 @@ POSTS_PER_PAGE_DEFAULT = 20
 POSTS_PER_PAGE_MAX = 100
 COMMENTS_PER_POST_DEFAULT = 10
 COMMENTS_PER_POST_MAX = 100
+# The paginated fields and their largest page, for the view's cost limit (apps/api/graphql_cost.py).
+PAGE_SIZE_LIMITS = {
+    ("Query", "posts"): POSTS_PER_PAGE_MAX,
+    ("Post", "comments"): COMMENTS_PER_POST_MAX,
+}
 _CURSOR_PREFIX = "offset:"
+# No list is that long; a larger offset would overflow PostgreSQL's bigint OFFSET and LIMIT.
+_CURSOR_OFFSET_MAX = 2**62
 
 
 class PostStatus(graphene.Enum):
@@ -112,7 +119,7 @@ def _decode_cursor(cursor: str) -> int:
         offset = int(text.removeprefix(_CURSOR_PREFIX)) if text.startswith(_CURSOR_PREFIX) else -1
     except (binascii.Error, UnicodeError, ValueError):
         offset = -1
-    if offset < 0:
+    if not 0 <= offset <= _CURSOR_OFFSET_MAX:
         raise GraphQLError("`after` is not a cursor this API gave out.")
     return offset
 

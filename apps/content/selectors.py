@@ -31,7 +31,7 @@ from apps.caching.statements import (
 from apps.content.cache_tags import CONTENT_MODELS, QUERY_TTL
 from apps.content.errors import PostNotFound
 from apps.content.models import Comment, Post, Tag
-from apps.content.rules import ensure_author, normalize_tag_name
+from apps.content.rules import ensure_author, is_tag_name, normalize_tag_name
 
 
 def _visible_filter(user) -> Q:
@@ -157,8 +157,11 @@ def feed_page(*, tag: str | None, number: int) -> FeedPage:
     Cached until a post, comment, tag or user changes: signed-in readers, whom the edge
     cache does not serve, read it from here. `warmers.py` fills the first pages on deploy.
     The number is brought into range before the cache is asked, so page numbers past the
-    end share the last page's entry instead of each making a copy of it.
+    end share the last page's entry instead of each making a copy of it. A tag no tag
+    could be named matches nothing, without a query or a cache entry.
     """
+    if not _possible_tag(tag):
+        return FeedPage(1, 1, [])
     pages = max(1, -(-_feed_size(tag=tag) // FEED_PAGE_SIZE))
     return _feed_page(tag=tag, number=min(max(number, 1), pages), pages=pages)
 
@@ -186,9 +189,21 @@ def most_used_tag_names(*, limit: int) -> list[str]:
     )
 
 
+def _possible_tag(tag: str | None) -> bool:
+    """Whether a tag filter can match: no filter, or a name a tag may have.
+
+    Other names (control characters, NUL, too long) would find nothing anyway, or make
+    PostgreSQL raise (it cannot hold NUL), so they are answered as no match, unqueried.
+    """
+    name = normalize_tag_name(tag or "")
+    return not name or is_tag_name(name)
+
+
 def published_posts(*, tag: str | None = None) -> QuerySet[Post]:
     """The public feed: published posts, newest first, with author and tags loaded."""
     queryset = Post.objects.filter(status=Post.Status.PUBLISHED)
+    if not _possible_tag(tag):
+        queryset = queryset.none()
     tag = normalize_tag_name(tag or "")
     if tag:
         queryset = queryset.filter(tags__name=tag)
@@ -209,6 +224,8 @@ def posts_visible_to(
     false, for callers that read their names otherwise (the post rows below).
     """
     queryset = Post.objects.filter(_visible_filter(user))
+    if not _possible_tag(tag):
+        queryset = queryset.none()
     if mine:
         if user is None or not user.is_authenticated:
             queryset = queryset.none()
@@ -435,7 +452,7 @@ def post_page_visible_to(
     its SQL compiled once per process and page shape.
     """
     signed_in = user is not None and user.is_authenticated
-    if mine and not signed_in:
+    if (mine and not signed_in) or not _possible_tag(tag):
         return PostPage([], False)
     tag = normalize_tag_name(tag or "")
     values = {}

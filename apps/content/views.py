@@ -9,7 +9,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from apps.caching.edge import edge_cached
+from apps.caching.edge import edge_cached, mark_for_edge, surrogate_keys
 from apps.content import rules, selectors, services
 from apps.content.cache_tags import CONTENT_MODELS, EDGE_TTL
 from apps.content.errors import (
@@ -40,11 +40,24 @@ def _editable_post(request: HttpRequest, slug: str) -> Post:
         raise PermissionDenied(str(error)) from error
 
 
-@edge_cached(ttl=EDGE_TTL, tags=CONTENT_MODELS)
+_FEED_TAGS = surrogate_keys(CONTENT_MODELS)
+
+
 def feed(request: HttpRequest) -> HttpResponse:
-    tag = rules.normalize_tag_name(request.GET.get("tag", "")) or None
-    page = selectors.feed_page(tag=tag, number=_page_number(request.GET.get("page")))
-    return render(request, "content/feed.html", {"page": page, "tag": tag})
+    raw_tag, raw_page = request.GET.get("tag"), request.GET.get("page")
+    tag = rules.normalize_tag_name(raw_tag or "") or None
+    page = selectors.feed_page(tag=tag, number=_page_number(raw_page))
+    response = render(request, "content/feed.html", {"page": page, "tag": tag})
+    # Kept at the edge only as asked for in canonical form: a page number it had to
+    # correct, a tag spelt otherwise or one nothing carries would each make one more
+    # copy of a page, for any query string an attacker cares to send.
+    if (
+        raw_page in (None, str(page.number))
+        and raw_tag in (None, tag)
+        and (tag is None or page.posts)
+    ):
+        mark_for_edge(request, response, ttl=EDGE_TTL, tags=_FEED_TAGS, params=("page", "tag"))
+    return response
 
 
 def _page_number(raw: str | None) -> int:
@@ -69,7 +82,7 @@ def _render_post(
     return render(request, "content/post_detail.html", context)
 
 
-@edge_cached(ttl=EDGE_TTL, tags=CONTENT_MODELS)
+@edge_cached(ttl=EDGE_TTL, tags=CONTENT_MODELS, params=())
 def post_detail(request: HttpRequest, slug: str) -> HttpResponse:
     return _render_post(request, _visible_post(request, slug))
 

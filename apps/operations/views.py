@@ -1,5 +1,9 @@
 """Health endpoint and the site's error pages (problem+json under /api/)."""
 
+from http import HTTPStatus
+
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 
@@ -16,18 +20,52 @@ def hello(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"hello": "world"})
 
 
-def _problem(status: int, title: str, detail: str) -> JsonResponse:
-    return JsonResponse(
-        {"type": "about:blank", "title": title, "status": status, "detail": detail},
-        status=status,
-        content_type="application/problem+json",
-    )
+def _problem(status: int, title: str, detail: str, code: str | None = None) -> JsonResponse:
+    body = {"type": "about:blank", "title": title, "status": status, "detail": detail}
+    if code is not None:
+        body["code"] = code
+    return JsonResponse(body, status=status, content_type="application/problem+json")
+
+
+def _error_page(status: int, heading: str, message: str) -> HttpResponse:
+    # Rendered without the request, as Django renders its own 400 page: the request may be
+    # the very thing that is wrong (a host not allowed, say).
+    return render(None, "400.html", {"heading": heading, "message": message}, status=status)
 
 
 def not_found(request: HttpRequest, exception=None) -> HttpResponse:
     if request.path.startswith("/api/"):
         return _problem(404, "Not Found", "No resource at this address.")
     return render(request, "404.html", status=404)
+
+
+def bad_request(request: HttpRequest, exception=None) -> HttpResponse:
+    """Requests Django refuses before or while reading them: too many fields, a host not
+    allowed, a body over the limit that had no honest Content-Length. Never its text."""
+    if isinstance(exception, RequestDataTooBig):
+        return request_too_large(request)
+    detail = "The request could not be read."
+    if request.path.startswith("/api/"):
+        return _problem(400, "Bad Request", detail, code="bad_request")
+    if request.path.startswith("/graphql/"):
+        return JsonResponse({"errors": [{"message": detail}]}, status=400)
+    return _error_page(400, "Bad request", f"{detail} Please go back and try again.")
+
+
+def request_too_large(request: HttpRequest) -> HttpResponse:
+    """413 in the format of the surface asked: a problem, a GraphQL error, or a page."""
+    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    detail = f"The request body is larger than the {limit} bytes this server accepts."
+    if request.path.startswith("/api/"):
+        return _problem(413, HTTPStatus(413).phrase, detail, code="request_too_large")
+    if request.path.startswith("/graphql/"):
+        return JsonResponse({"errors": [{"message": detail}]}, status=413)
+    return _error_page(
+        413,
+        "Too much to send",
+        f"What you sent is larger than this site accepts (at most {limit // 1024} KiB). "
+        "Please shorten it and try again.",
+    )
 
 
 def server_error(request: HttpRequest) -> HttpResponse:

@@ -1,1 +1,1 @@
-"""Realtime infrastructure: the channel layer Keel uses when no Redis is configured."""
+"""Realtime platform: websocket origin check, limits and base consumer; the channel layers."""

@@ -8,6 +8,7 @@ to PostgreSQL and Redis. `.env.example` lists every variable.
 from pathlib import Path
 
 import environ
+from django.utils.csp import CSP
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -26,7 +27,8 @@ ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # Django's admin, its site's password checks going through the sign-in limits.
+    "apps.accounts.apps.KeelAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -50,7 +52,10 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Bodies over DATA_UPLOAD_MAX_MEMORY_SIZE get a 413 before any session or view work.
+    "apps.operations.body_limit.BodySizeLimitMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -73,10 +78,43 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "django.template.context_processors.csp",
             ],
         },
     },
 ]
+
+# --- Content-Security-Policy (docs/web.md) ---------------------------------------------------
+# Scripts and styles come from our own static files only: no inline script or style, no
+# nonce. The edge cache serves one body to everyone, so a nonce there would be shared and
+# worthless; a page that is never cached and needs more says so with a per-view override.
+CONTENT_SECURITY_POLICY = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF],
+    "style-src": [CSP.SELF],
+    "img-src": [CSP.SELF, "data:"],
+    # 'self' covers ws: and wss: of the same host and port (the live comments' socket).
+    "connect-src": [CSP.SELF],
+    "object-src": [CSP.NONE],
+    "base-uri": [CSP.SELF],
+    "frame-ancestors": [CSP.NONE],
+    "form-action": [CSP.SELF],
+}
+if CSP_REPORT_URI := env.str("DJANGO_CSP_REPORT_URI", default=""):
+    CONTENT_SECURITY_POLICY["report-uri"] = [CSP_REPORT_URI]
+# Report-only: browsers report what the policy would block and block nothing (for trying a
+# change of policy on real traffic first).
+CSP_REPORT_ONLY = env.bool("DJANGO_CSP_REPORT_ONLY", default=False)
+SECURE_CSP = {} if CSP_REPORT_ONLY else CONTENT_SECURITY_POLICY
+SECURE_CSP_REPORT_ONLY = CONTENT_SECURITY_POLICY if CSP_REPORT_ONLY else {}
+# GraphiQL's page (graphene-django, never cached) loads its React app from the jsDelivr CDN,
+# pinned by subresource integrity; only the GraphQL view gets this policy (config/urls.py).
+GRAPHIQL_CSP = {
+    **CONTENT_SECURITY_POLICY,
+    "script-src": [CSP.SELF, "https://cdn.jsdelivr.net"],
+    "style-src": [CSP.SELF, "https://cdn.jsdelivr.net"],
+    "font-src": [CSP.SELF, "data:"],  # its stylesheet embeds its fonts
+}
 
 # --- database ---------------------------------------------------------------------------------
 DATABASES = {
@@ -122,17 +160,31 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 ACCOUNTS = {
-    # (attempts, window in seconds): per client address, and failed ones per account.
+    # Limits of every password check (apps/accounts/attempts.py, docs/api.md#sign-in-limits).
     "SIGN_IN_LIMITS": {
+        # (attempts, window in seconds) per client address (IPv6 by /64), whatever the account.
         "per_address": (
             env.int("SIGN_IN_ATTEMPTS_PER_ADDRESS", default=20),
             env.int("SIGN_IN_ADDRESS_WINDOW", default=60),
         ),
-        "per_account": (
-            env.int("SIGN_IN_FAILURES_PER_ACCOUNT", default=10),
-            env.int("SIGN_IN_ACCOUNT_WINDOW", default=300),
-        ),
+        # Consecutive failures one address may make on one account before each further
+        # attempt from there waits a delay doubling from first_delay to max_delay seconds.
+        "free_failures": env.int("SIGN_IN_FREE_FAILURES", default=5),
+        "first_delay": env.int("SIGN_IN_FIRST_DELAY", default=1),
+        "max_delay": env.int("SIGN_IN_MAX_DELAY", default=900),
+        # Consecutive failures per account from all addresses (NIST SP 800-63B: at most 100);
+        # addresses the account never signed in from stop known_address_reserve short of it.
+        "max_failures": env.int("SIGN_IN_MAX_FAILURES", default=100),
+        "known_address_reserve": env.int("SIGN_IN_KNOWN_ADDRESS_RESERVE", default=10),
+        "known_address_days": env.int("SIGN_IN_KNOWN_ADDRESS_DAYS", default=90),
+        # Failures are forgotten after this many seconds without one (or at a success).
+        "cool_off": env.int("SIGN_IN_COOL_OFF", default=86400),
     },
+    # (sign-ups, window in seconds) per client address.
+    "SIGN_UP_LIMIT": (
+        env.int("SIGN_UPS_PER_ADDRESS", default=10),
+        env.int("SIGN_UP_ADDRESS_WINDOW", default=3600),
+    ),
 }
 # How many proxies of ours stand in front of the app and append to X-Forwarded-For
 # (1 behind the nginx of docker-compose.yml). 0 trusts no forwarded address at all.
@@ -170,11 +222,21 @@ CACHES = {
 if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            # channels-redis with blocking connection pools (apps/realtime/redis_layer.py).
+            "BACKEND": "apps.realtime.redis_layer.RedisChannelLayer",
             "CONFIG": {
-                # channels-redis blocks on Redis for 5 s at a time (BRPOP); redis-py 8's
-                # default 5 s socket timeout would cut those reads and drop live sockets.
-                "hosts": [{"address": REDIS_URL, "socket_timeout": 30}],
+                "hosts": [
+                    {
+                        "address": REDIS_URL,
+                        # channels-redis blocks on Redis for 5 s at a time (BRPOP); redis-py
+                        # 8's default 5 s socket timeout would cut those reads.
+                        "socket_timeout": 30,
+                        # Connections per process and event loop; when all are busy, a
+                        # caller waits up to `timeout` seconds for one instead of failing.
+                        "max_connections": env.int("CHANNEL_LAYER_MAX_CONNECTIONS", default=50),
+                        "timeout": env.float("CHANNEL_LAYER_POOL_TIMEOUT", default=10.0),
+                    }
+                ],
                 "prefix": f"{KEY_PREFIX}:asgi",
             },
         }
@@ -183,6 +245,18 @@ else:
     # Event subscribers run in the Celery worker, so the layer must cross processes even
     # without Redis: the database layer does (see apps/realtime/layers.py).
     CHANNEL_LAYERS = {"default": {"BACKEND": "apps.realtime.layers.DatabaseChannelLayer"}}
+
+# Limits of every websocket (apps/realtime/limits.py, docs/realtime.md).
+REALTIME = {
+    # A larger message closes its socket with 1009.
+    "MAX_MESSAGE_BYTES": env.int("WEBSOCKET_MAX_MESSAGE_BYTES", default=64 * 1024),
+    # Per socket: this many messages at once, this many a second on average; beyond, 1008.
+    "MESSAGE_BURST": env.int("WEBSOCKET_MESSAGE_BURST", default=20),
+    "MESSAGES_PER_SECOND": env.float("WEBSOCKET_MESSAGES_PER_SECOND", default=5.0),
+    # Sockets one client address may hold open across all server processes (counted in
+    # Redis; per process without it); one more is refused at the handshake.
+    "MAX_CONNECTIONS_PER_CLIENT": env.int("WEBSOCKET_MAX_CONNECTIONS_PER_CLIENT", default=20),
+}
 
 # --- Celery (see config/celery.py for queues and reliability options) -------------------------
 BROKER_DIR = VAR_DIR / "broker"
@@ -222,6 +296,9 @@ EVENTS = {
 }
 
 # --- REST, schema, GraphQL --------------------------------------------------------------------
+# The largest request body accepted, in bytes (Django's default, 2.5 MiB); larger ones get
+# 413 on every surface (apps/operations/body_limit.py).
+DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=2_621_440)
 REST_FRAMEWORK = {
     "NUM_PROXIES": TRUSTED_PROXY_COUNT,
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -233,7 +310,8 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "apps.api.problems.problem_exception_handler",
     # DRF's JSONRenderer, encoding with orjson: same bytes, a tenth of the time.
     "DEFAULT_RENDERER_CLASSES": ["apps.api.renderers.ORJSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    # DRF's JSONParser, decoding with orjson: JSON nested past 1,024 levels is a 400, not a 500.
+    "DEFAULT_PARSER_CLASSES": ["apps.api.parsers.ORJSONParser"],
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Keel API",
@@ -254,6 +332,16 @@ GRAPHQL_MAX_DEPTH = env.int("GRAPHQL_MAX_DEPTH", default=10)
 # Aliases per document: alias batching (many copies of one field in a request) would
 # otherwise multiply the work of a single request past any per-request limit.
 GRAPHQL_MAX_ALIASES = env.int("GRAPHQL_MAX_ALIASES", default=30)
+# Cost: the objects a document's paginated lists may return, page sizes multiplied through
+# nesting (apps/api/graphql_cost.py). 20,000 admits one page of 100 posts with 100 comments each.
+GRAPHQL_MAX_COST = env.int("GRAPHQL_MAX_COST", default=20_000)
+# Checked before validation, whose cost grows with the square of repeated fields.
+GRAPHQL_MAX_TOKENS = env.int("GRAPHQL_MAX_TOKENS", default=1_000)
+GRAPHQL_MAX_FIELDS = env.int("GRAPHQL_MAX_FIELDS", default=200)
+# On for development; config/settings/prod.py turns them off unless the environment says so.
+GRAPHQL_INTROSPECTION = env.bool("GRAPHQL_INTROSPECTION", default=True)
+GRAPHQL_SUGGESTIONS = env.bool("GRAPHQL_SUGGESTIONS", default=True)
+GRAPHQL_GRAPHIQL = env.bool("GRAPHQL_GRAPHIQL", default=True)
 
 # --- static, media, e-mail --------------------------------------------------------------------
 STATIC_URL = "static/"

@@ -1,6 +1,7 @@
 """The user admin stores e-mails lower-case and refuses one that exists in another case."""
 
 import pytest
+from django.test import Client
 from django.urls import reverse
 
 from apps.accounts.models import User
@@ -118,3 +119,59 @@ def test_the_database_refuses_two_emails_differing_only_in_case():
     User.objects.create_user("case@example.com", "x" * 12)
     with pytest.raises(IntegrityError), transaction.atomic():
         User.objects.create(email="CASE@example.com")
+
+
+def test_admin_login_signs_staff_in_and_refuses_members(client):
+    User.objects.create_superuser("root@example.com", PASSWORD)
+    make_user(email="member@example.com")
+    login_url = reverse("admin:login")
+
+    member = Client().post(
+        login_url, {"username": "member@example.com", "password": PASSWORD, "next": "/admin/"}
+    )
+    staff = client.post(
+        login_url, {"username": "ROOT@example.com", "password": PASSWORD, "next": "/admin/"}
+    )
+
+    assert member.status_code == 200
+    assert "Please enter the correct e-mail address and password" in member.text
+    assert staff.status_code == 302
+    assert staff["Location"] == "/admin/"
+    assert client.get("/admin/").status_code == 200
+
+
+def test_admin_password_change_checks_the_old_password_within_the_sign_in_limits(client):
+    root = User.objects.create_superuser("root@example.com", PASSWORD)
+    client.force_login(root)
+    url = reverse("admin:password_change")
+    new = "a-brand-new-passphrase"
+
+    def change(old_password: str):
+        return client.post(
+            url, {"old_password": old_password, "new_password1": new, "new_password2": new}
+        )
+
+    wrong = [change("not-it") for _ in range(5)]
+    right_but_too_soon = change(PASSWORD)
+
+    assert all("Your old password was entered incorrectly." in response.text for response in wrong)
+    assert right_but_too_soon.status_code == 200
+    assert "Too many sign-in attempts. Try again in 1 second." in right_but_too_soon.text
+    root.refresh_from_db()
+    assert root.check_password(PASSWORD)
+
+
+def test_admin_password_change_with_the_right_old_password_changes_it(client):
+    root = User.objects.create_superuser("root@example.com", PASSWORD)
+    client.force_login(root)
+    new = "a-brand-new-passphrase"
+
+    response = client.post(
+        reverse("admin:password_change"),
+        {"old_password": PASSWORD, "new_password1": new, "new_password2": new},
+    )
+
+    assert response.status_code == 302
+    assert response["Location"] == reverse("admin:password_change_done")
+    root.refresh_from_db()
+    assert root.check_password(new)

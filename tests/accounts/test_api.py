@@ -1,6 +1,7 @@
 """Sign-up, API tokens, browser sessions and the current user over REST."""
 
 import pytest
+from django.core import mail
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
@@ -12,7 +13,12 @@ from tests.api.rest_client import PROBLEM, token_client
 pytestmark = pytest.mark.django_db
 
 
-def test_sign_up_creates_the_account_and_returns_it():
+SIGN_UP_RECEIVED = {
+    "detail": "Thanks. We have sent a message about your sign-up: check your e-mail."
+}
+
+
+def test_sign_up_creates_the_account_answers_202_and_sends_a_welcome():
     response = APIClient().post(
         "/api/auth/signup/",
         {"email": "Ann@Example.com", "password": PASSWORD, "display_name": "Ann Lee"},
@@ -20,14 +26,16 @@ def test_sign_up_creates_the_account_and_returns_it():
     )
 
     user = User.objects.get(email="ann@example.com")
-    assert response.status_code == 201
-    assert response.json() == {
-        "id": user.pk,
-        "email": "ann@example.com",
-        "display_name": "Ann Lee",
-        "name": "Ann Lee",
-    }
+    assert response.status_code == 202
+    assert response.json() == SIGN_UP_RECEIVED
+    assert user.display_name == "Ann Lee"
     assert user.check_password(PASSWORD)
+    assert [(m.to, m.subject) for m in mail.outbox] == [(["ann@example.com"], "Welcome to Keel")]
+    assert "http://testserver/accounts/signin/" in mail.outbox[0].body
+    token = APIClient().post(
+        "/api/auth/token/", {"email": "ann@example.com", "password": PASSWORD}, format="json"
+    )
+    assert token.status_code == 200
 
 
 def test_sign_up_with_a_weak_password_lists_the_validators_complaints():
@@ -52,19 +60,43 @@ def test_sign_up_with_a_weak_password_lists_the_validators_complaints():
     assert not User.objects.filter(email="ann@example.com").exists()
 
 
-def test_sign_up_with_a_taken_email_is_a_409_problem():
+def test_sign_up_with_a_taken_email_answers_the_same_and_tells_the_owner():
     make_user(email="ann@example.com")
 
     response = APIClient().post(
-        "/api/auth/signup/", {"email": "ANN@example.com", "password": PASSWORD}, format="json"
+        "/api/auth/signup/",
+        {"email": "ANN@example.com", "password": "another-password-42"},
+        format="json",
     )
 
-    assert response.status_code == 409
-    assert response.json()["code"] == "email_taken"
-    assert response.json()["detail"] == (
-        "An account with the e-mail ann@example.com already exists."
-    )
+    assert response.status_code == 202
+    assert response.json() == SIGN_UP_RECEIVED
     assert User.objects.filter(email__iexact="ann@example.com").count() == 1
+    assert User.objects.get(email="ann@example.com").check_password(PASSWORD)
+    assert [(m.to, m.subject) for m in mail.outbox] == [
+        (["ann@example.com"], "Someone tried to sign up to Keel with your address")
+    ]
+
+
+@pytest.mark.parametrize("character", ["\x01", "\x1b", "\x7f"])
+def test_sign_up_refuses_control_characters_in_the_display_name(character):
+    response = APIClient().post(
+        "/api/auth/signup/",
+        {"email": "ann@example.com", "password": PASSWORD, "display_name": f"Ann{character}"},
+        format="json",
+    )
+
+    assert response.status_code == 422
+    assert response["Content-Type"] == PROBLEM
+    assert response.json()["errors"] == [
+        {
+            "field": "display_name",
+            "message": "The display name may not contain control characters.",
+            "code": "invalid_display_name",
+        }
+    ]
+    assert not User.objects.exists()
+    assert mail.outbox == []
 
 
 def test_sign_up_with_a_malformed_email_is_refused():

@@ -1,6 +1,7 @@
 """The sign-up, sign-in and sign-out pages."""
 
 import pytest
+from django.core import mail
 from django.test import Client
 
 from apps.accounts.models import User
@@ -14,7 +15,10 @@ def _signed_in_email(client: Client) -> str | None:
     return user.email if user.is_authenticated else None
 
 
-def test_sign_up_creates_the_account_and_signs_the_user_in(client):
+RECEIVED = "Thanks. We have sent a message about your sign-up: check your e-mail."
+
+
+def test_sign_up_creates_the_account_and_sends_the_user_to_sign_in(client):
     response = client.post(
         "/accounts/signup/",
         {
@@ -26,14 +30,17 @@ def test_sign_up_creates_the_account_and_signs_the_user_in(client):
         follow=True,
     )
 
-    assert response.redirect_chain == [("/", 302)]
-    assert "Welcome to Keel, Ada." in response.text
+    assert response.redirect_chain == [("/accounts/signin/", 302)]
+    assert RECEIVED in response.text
     user = User.objects.get(email="ada@example.com")
     assert user.display_name == "Ada"
+    assert [(m.to, m.subject) for m in mail.outbox] == [(["ada@example.com"], "Welcome to Keel")]
+    assert _signed_in_email(client) is None
+    client.post("/accounts/signin/", {"username": "ada@example.com", "password": PASSWORD})
     assert _signed_in_email(client) == "ada@example.com"
 
 
-def test_sign_up_with_a_taken_email_keeps_the_input_and_says_why(client):
+def test_sign_up_with_a_taken_email_answers_the_same_and_tells_the_owner(client):
     make_user(email="taken@example.com")
 
     response = client.post(
@@ -41,16 +48,37 @@ def test_sign_up_with_a_taken_email_keeps_the_input_and_says_why(client):
         {
             "email": "taken@example.com",
             "display_name": "Second Taker",
+            "password": PASSWORD + "2",
+            "password_again": PASSWORD + "2",
+        },
+        follow=True,
+    )
+
+    assert response.redirect_chain == [("/accounts/signin/", 302)]
+    assert RECEIVED in response.text
+    assert "already exists" not in response.text
+    assert User.objects.filter(email="taken@example.com").count() == 1
+    assert [(m.to, m.subject) for m in mail.outbox] == [
+        (["taken@example.com"], "Someone tried to sign up to Keel with your address")
+    ]
+    assert _signed_in_email(client) is None
+
+
+def test_sign_up_refuses_control_characters_in_the_display_name(client):
+    response = client.post(
+        "/accounts/signup/",
+        {
+            "email": "bell@example.com",
+            "display_name": "Bell\x07",
             "password": PASSWORD,
             "password_again": PASSWORD,
         },
     )
 
     assert response.status_code == 200
-    assert "An account with the e-mail taken@example.com already exists." in response.text
-    assert 'value="Second Taker"' in response.text
-    assert User.objects.filter(email="taken@example.com").count() == 1
-    assert _signed_in_email(client) is None
+    assert "The display name may not contain control characters." in response.text
+    assert 'value="bell@example.com"' in response.text
+    assert not User.objects.exists()
 
 
 def test_sign_up_refuses_a_weak_or_mismatched_password(client):
@@ -147,7 +175,17 @@ def test_sign_up_ignores_a_next_to_another_site(client):
     )
 
     assert response.status_code == 302
-    assert response["Location"] == "/"
+    assert response["Location"] == "/accounts/signin/"
+
+
+def test_sign_up_passes_a_next_on_this_site_on_to_the_sign_in_page(client):
+    response = client.post(
+        "/accounts/signup/?next=/drafts/",
+        {"email": "new@example.com", "password": PASSWORD, "password_again": PASSWORD},
+    )
+
+    assert response.status_code == 302
+    assert response["Location"] == "/accounts/signin/?next=%2Fdrafts%2F"
 
 
 def test_the_header_shows_sign_in_links_to_visitors_and_the_name_to_members(client):

@@ -102,6 +102,30 @@ def test_malformed_json_is_a_400_problem_and_saves_nothing():
     assert not Post.objects.filter(author=author).exists()
 
 
+def test_a_json_body_in_another_declared_charset_is_read():
+    client = token_client(make_user())
+    body = '{"title": "Café crème"}'.encode("latin-1")
+
+    response = client.post(
+        "/api/posts/", data=body, content_type="application/json; charset=latin-1"
+    )
+
+    assert response.status_code == 201
+    assert response.json()["title"] == "Café crème"
+
+
+def test_a_body_that_is_not_utf_8_is_a_400_problem():
+    client = token_client(make_user())
+
+    response = client.post(
+        "/api/posts/", data=b'{"title": "\xff"}', content_type="application/json"
+    )
+
+    assert response.status_code == 400
+    assert response["Content-Type"] == PROBLEM
+    assert response.json()["code"] == "parse_error"
+
+
 def test_a_form_body_is_a_415_problem_naming_json():
     client = token_client(make_user())
 

@@ -35,6 +35,17 @@ def test_deploy_checks_pass_under_production_settings():
     assert "System check identified no issues" in result.stdout
 
 
+def test_deploy_checks_pass_with_hsts_subdomains_and_preload_turned_on():
+    env = {
+        **PROD_ENV,
+        "DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS": "true",
+        "DJANGO_SECURE_HSTS_PRELOAD": "true",
+    }
+    result = _manage("check", "--deploy", "--fail-level", "WARNING", env=env)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "System check identified no issues" in result.stdout
+
+
 def test_production_refuses_to_start_without_a_secret_key():
     env = {k: v for k, v in PROD_ENV.items() if k != "DJANGO_SECRET_KEY"}
     result = _manage("check", env=env)

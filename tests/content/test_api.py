@@ -679,7 +679,7 @@ def test_token_flow_from_sign_up_to_the_public_list():
     published = client.post(f"/api/posts/{created.json()['id']}/publish/")
     public = APIClient().get("/api/posts/", {"tag": "intro"})
 
-    assert signed_up.status_code == 201
+    assert signed_up.status_code == 202
     assert created.status_code == 201
     assert hidden.json()["results"] == []
     assert published.status_code == 200

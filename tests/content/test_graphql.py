@@ -617,6 +617,49 @@ def test_aliases_count_each_time_their_fragment_is_spread():
     assert over["errors"][0]["message"] == "The document uses 32 aliases; at most 30 are allowed."
 
 
+def test_one_page_of_100_posts_with_100_comments_each_passes_the_default_cost_limit():
+    post = make_post(title="Only one", published=True)
+    make_comment(post=post, body="Hello")
+
+    status, body = graphql(
+        Client(), "{ posts(first: 100) { items { title comments(first: 100) { body } } } }"
+    )
+
+    assert status == 200
+    assert body["data"]["posts"]["items"] == [
+        {"title": "Only one", "comments": [{"body": "Hello"}]}
+    ]
+
+
+def test_a_fragments_page_sizes_count_each_time_it_is_spread(settings):
+    settings.GRAPHQL_MAX_COST = 219
+    query = (
+        "{ a: posts(first: 10) { items { ...Comments } } "
+        "b: posts(first: 10) { items { ...Comments } } }"
+        " fragment Comments on Post { comments(first: 10) { body } }"
+    )
+
+    status, body = graphql(Client(), query)
+
+    # 2 * (10 posts + 10 * 10 comments)
+    assert status == 400
+    assert body["errors"][0]["message"] == (
+        "The document costs 220 (objects its lists may return); at most 219 is allowed."
+    )
+
+
+def test_a_page_size_over_the_maximum_counts_as_the_maximum_and_gets_the_fields_error(settings):
+    settings.GRAPHQL_MAX_COST = 100
+    make_post(published=True)
+
+    status, body = graphql(
+        Client(), POSTS.replace("comments {", "comments(first: 0) {"), first=5000
+    )
+
+    assert status == 200
+    assert body["errors"][0]["message"] == "`first` must be between 1 and 100."
+
+
 def test_the_spec_validation_rules_still_apply_next_to_the_alias_limit():
     query = aliased_posts(31).replace("p0: posts(first: 1) { items { title } }", "p0: secret")
 

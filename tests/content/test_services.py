@@ -102,3 +102,40 @@ def test_comments_only_on_published_posts():
         add_comment(post=draft, author=make_user(), body="First!")
     with pytest.raises(InvalidContent):
         add_comment(post=make_post(published=True), author=make_user(), body="  ")
+
+
+@pytest.mark.parametrize(
+    ("field", "character", "label"),
+    [
+        ("title", "\x00", "A title"),
+        ("body", "\x1b", "A body"),
+        ("tags", "\x7f", "A tag"),
+        ("title", "\ud800", "A title"),  # an unpaired surrogate cannot even be encoded
+    ],
+)
+def test_text_that_cannot_be_stored_is_refused_by_the_service_itself(field, character, label):
+    # Given input that no surface filtered (GraphQL variables, a command, the shell)
+    fields = {"title": "Title", "body": "Body", "tags": ["web"]}
+    fields[field] = [f"we{character}b"] if field == "tags" else f"Bad{character}text"
+
+    # When a post is created with it
+    with pytest.raises(InvalidContent) as refusal:
+        make_post(**fields)
+
+    # Then the service refuses it, naming the field, and nothing is saved
+    assert refusal.value.field == field
+    assert str(refusal.value) == (
+        f"{label} cannot contain U+{ord(character):04X}: no control characters other than "
+        f"tab and line breaks, and no unpaired surrogates."
+    )
+    assert not Post.objects.exists()
+
+
+def test_a_comment_with_a_control_character_is_refused():
+    post = make_post(published=True)
+
+    with pytest.raises(InvalidContent) as refusal:
+        add_comment(post=post, author=make_user(), body="Hello\x00")
+
+    assert refusal.value.field == "body"
+    assert not post.comments.exists()

@@ -129,3 +129,39 @@ def sign_in(page: Page, *, email: str, password: str) -> None:
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Sign in").click()
     expect(page.get_by_role("button", name="Sign out")).to_be_visible()
+
+
+# Chromium fires `securitypolicyviolation` for everything the Content-Security-Policy blocks
+# (scripts, styles, style attributes, handlers, connections); Playwright's init scripts run
+# outside the page's policy, so this listener is never blocked itself.
+_REPORT_CSP_VIOLATIONS = """
+document.addEventListener("securitypolicyviolation", (event) => {
+  console.error("CSP violation: " + JSON.stringify({
+    directive: event.violatedDirective,
+    blocked: event.blockedURI,
+    source: event.sourceFile,
+    line: event.lineNumber,
+    sample: event.sample,
+  }));
+});
+"""
+
+
+def collect_csp_violations(page: Page) -> list[str]:
+    """The page's Content-Security-Policy violations (and console errors naming the policy),
+    across every navigation from now on: the list fills as they happen."""
+    violations: list[str] = []
+
+    def on_console(message) -> None:
+        if message.text.startswith("CSP violation") or "Content Security Policy" in message.text:
+            violations.append(f"{page.url}: {message.text}")
+
+    def on_page_error(error) -> None:
+        # A script the policy stops mid-way (eval, new Function) throws an EvalError.
+        if "Content Security Policy" in str(error):
+            violations.append(f"{page.url}: {error}")
+
+    page.add_init_script(_REPORT_CSP_VIOLATIONS)
+    page.on("console", on_console)
+    page.on("pageerror", on_page_error)
+    return violations

@@ -30,3 +30,15 @@ def test_unknown_page_shows_the_site_404_page(client):
     assert response.status_code == 404
     assert "Page not found" in response.text
     assert 'href="/"' in response.text
+
+
+@pytest.mark.django_db
+def test_a_request_django_cannot_read_shows_the_site_400_page(client):
+    # More than DATA_UPLOAD_MAX_NUMBER_FIELDS (1,000) query parameters
+    query = "&".join(f"p{n}=1" for n in range(1_001))
+
+    response = client.get(f"/?{query}")
+
+    assert response.status_code == 400
+    assert "The request could not be read." in response.text
+    assert "DATA_UPLOAD_MAX_NUMBER_FIELDS" not in response.text

@@ -1,10 +1,14 @@
-"""API token authentication that remembers tokens in the two-level cache.
+"""API token authentication that remembers token lookups in the two-level cache.
 
-Every token request used to cost a database query for the token and its user. The pair is
-now cached under the tags of the Token and User models, so revoking a token, deactivating
-or changing a user (any write to either table) invalidates every cached pair on commit, in
-every process; an unknown token is never cached. Cache keys hold a hash of the token, not
-the token.
+Every token request used to cost a database query for the token and its user. The lookup
+is now cached under the tags of the Token and User models, so revoking a token,
+deactivating or changing a user (any write to either table) invalidates every cached
+lookup on commit, in every process; an unknown token is never cached.
+
+What is cached is the user's id and the user's fields but the password hash, under a hash of
+the token: neither the token nor the password hash ever reaches Redis. A warm lookup builds
+the user from those values with no query (the password is a deferred field: read, it is
+loaded from the database; saved, the user writes only the fields it holds).
 """
 
 import hashlib
@@ -21,24 +25,37 @@ from apps.caching.invalidation import has_uncommitted_writes, model_tag
 
 TOKEN_TTL = 300
 _TAGS = (model_tag(Token), model_tag(User))
+# The user's columns the cache keeps: all but the password hash. They name the key, so a
+# release with other columns never reads another's entries during a deploy.
+_CACHED_FIELDS = tuple(
+    field.attname for field in User._meta.concrete_fields if field.name != "password"
+)
+_KEY_PREFIX = (
+    f"auth:token:{hashlib.blake2b(repr(_CACHED_FIELDS).encode(), digest_size=4).hexdigest()}:"
+)
 
 
 class CachedTokenAuthentication(TokenAuthentication):
     """`Authorization: Token <key>`, as DRF's TokenAuthentication, with the lookup cached."""
 
     def authenticate_credentials(self, key):
-        cache_key = "auth:token:" + hashlib.sha256(key.encode()).hexdigest()
+        cache_key = _KEY_PREFIX + hashlib.sha256(key.encode()).hexdigest()
         tagged = cache.tags(*_TAGS)
         # A transaction that has just revoked a token, uncommitted, must already see it gone.
         fresh = has_uncommitted_writes(connection)
-        token = None if fresh else tagged.get(cache_key)
-        if token is None:
+        values = None if fresh else tagged.get(cache_key)
+        if values is None:
             try:
-                token = Token.objects.select_related("user").get(key=key)
+                user = Token.objects.select_related("user").get(key=key).user
             except Token.DoesNotExist:
                 raise exceptions.AuthenticationFailed(_("Invalid token.")) from None
             if not fresh:
-                tagged.set(cache_key, token, TOKEN_TTL)
-        if not token.user.is_active:
+                tagged.set(
+                    cache_key, tuple(getattr(user, name) for name in _CACHED_FIELDS), TOKEN_TTL
+                )
+        else:
+            user = User.from_db(connection.alias, _CACHED_FIELDS, values)
+        if not user.is_active:
             raise exceptions.AuthenticationFailed(_("User inactive or deleted."))
-        return (token.user, token)
+        # request.auth: the token, as DRF's own authentication gives it (never stored).
+        return (user, Token(key=key, user=user))

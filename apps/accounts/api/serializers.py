@@ -13,6 +13,12 @@ class SignUpSerializer(serializers.Serializer):
     )
 
 
+class SignUpReceivedSerializer(serializers.Serializer):
+    detail = serializers.CharField(
+        help_text="The same for a new and a taken address: the e-mail sent says which."
+    )
+
+
 class CredentialsSerializer(serializers.Serializer):
     email = serializers.CharField()
     password = serializers.CharField(trim_whitespace=False, style={"input_type": "password"})

@@ -14,27 +14,35 @@ from apps.accounts import services
 from apps.accounts.api.serializers import (
     CredentialsSerializer,
     SessionSerializer,
+    SignUpReceivedSerializer,
     SignUpSerializer,
     TokenSerializer,
     UserSerializer,
 )
+from apps.accounts.errors import InvalidDisplayName
 from apps.api.problems import problem_responses
 from apps.api.validation import validated_data
 
 
 class SignUpView(APIView):
+    """Sign-up answers 202 alike for a new and a taken address; the e-mail tells which."""
+
     permission_classes = [AllowAny]
 
     @extend_schema(
         operation_id="auth_signup",
         request=SignUpSerializer,
-        responses={201: UserSerializer, **problem_responses(400, 409, 415, 422)},
-        summary="Create an account",
+        responses={202: SignUpReceivedSerializer, **problem_responses(400, 415, 422, 429)},
+        summary="Create an account (the answer is the same if the address has one)",
     )
     def post(self, request):
         data = validated_data(SignUpSerializer, request.data)
         try:
-            user = services.sign_up_user(**data)
+            services.sign_up(**data, request=request)
+        except InvalidDisplayName as exc:
+            raise serializers.ValidationError(
+                {exc.field: [serializers.ErrorDetail(str(exc), code=exc.code)]}
+            ) from exc
         except DjangoValidationError as exc:
             # The password validators speak through Django's ValidationError; keep their
             # codes (password_too_short, ...) so clients can tell them apart.
@@ -47,7 +55,10 @@ class SignUpView(APIView):
                     ]
                 }
             ) from exc
-        return Response(UserSerializer(user).data, status=status.HTTP_201_CREATED)
+        return Response(
+            SignUpReceivedSerializer({"detail": services.SIGN_UP_RECEIVED}).data,
+            status=status.HTTP_202_ACCEPTED,
+        )
 
 
 class TokenView(APIView):

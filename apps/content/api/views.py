@@ -12,6 +12,7 @@ from apps.api.renderers import RenderedJSON
 from apps.api.validation import validated_data
 from apps.caching.edge import mark_for_edge, surrogate_keys
 from apps.caching.queries import remember_query
+from apps.caching.query_params import declared_values
 from apps.content import selectors, services
 from apps.content.api.presenters import PostPresenter
 from apps.content.api.serializers import (
@@ -23,6 +24,17 @@ from apps.content.api.serializers import (
 )
 from apps.content.cache_tags import CONTENT_MODELS, EDGE_TTL, QUERY_TTL
 from apps.content.models import Post
+
+# The query parameters each read uses; cache keys hold these alone (any other is ignored).
+READ_PARAMS = {
+    "list": (
+        "tag",
+        "mine",
+        PostCursorPagination.cursor_query_param,
+        PostCursorPagination.page_size_query_param,
+    ),
+    "retrieve": (),
+}
 
 
 @extend_schema_view(
@@ -79,22 +91,64 @@ class PostViewSet(viewsets.GenericViewSet):
 
     def finalize_response(self, request, response, *args, **kwargs):
         response = super().finalize_response(request, response, *args, **kwargs)
-        if self.action in ("list", "retrieve"):
+        if (
+            self.action in READ_PARAMS
+            and self._canonical_path(request)
+            and self._page_size_as_shown()
+        ):
             # Anonymous reads are the same for everyone: the edge cache may keep them.
-            mark_for_edge(request, response, ttl=EDGE_TTL, tags=surrogate_keys(CONTENT_MODELS))
+            mark_for_edge(
+                request,
+                response,
+                ttl=EDGE_TTL,
+                tags=surrogate_keys(CONTENT_MODELS),
+                params=READ_PARAMS[self.action],
+            )
         return response
 
+    def _canonical_path(self, request) -> bool:
+        # /api/posts/007/ reads post 7 too; only /api/posts/7/ is kept at the edge, so
+        # padded ids cannot fill it with copies.
+        pk = self.kwargs.get("pk")
+        return pk is None or request.path_info.endswith(f"/{pk}/")
+
+    def _page_size_as_shown(self) -> bool:
+        # A page size that is not one the list serves as given (?page_size=abc, =0100,
+        # =999 all read as another) would make one more copy of a page per spelling.
+        raw = self.request.query_params.get(PostCursorPagination.page_size_query_param)
+        return raw is None or (
+            len(raw) <= 3
+            and raw.isascii()
+            and raw.isdecimal()
+            and str(int(raw)) == raw
+            and 1 <= int(raw) <= PostCursorPagination.max_page_size
+        )
+
     def _cached_read(self, build) -> RenderedJSON:
-        """A GET's body from the query cache, per viewer and representation, kept encoded."""
+        """A GET's body from the query cache, per viewer and representation, kept encoded.
+
+        Keyed on what the body depends on: the viewer, the scheme and host of its links,
+        the action and post, and the query parameters the action reads. A request with any
+        other parameter, or one given twice, or a page size spelt otherwise than the list
+        reads it, is answered without the cache (its links would repeat them), so new query
+        strings never make new entries.
+        """
         request = self.request
+        params = declared_values(request.query_params, READ_PARAMS[self.action])
+        if params is None or not self._page_size_as_shown():
+            return RenderedJSON.of(build())
         key = (
             # The entry's format is in its key: processes of an older release, running
             # beside this one during a deploy, never read entries they cannot render.
-            "content.api.rendered",
+            "content.api.rendered.2",
             request.user.pk,
+            request.scheme,
             request.get_host(),
-            request.get_full_path(),
-            request.META.get("HTTP_ACCEPT", ""),
+            self.action,
+            self.kwargs.get("pk"),
+            params,
+            # The representation negotiated from Accept (one renderer today: JSON).
+            request.accepted_renderer.format,
         )
         return remember_query(
             key, ttl=QUERY_TTL, tags=CONTENT_MODELS, compute=lambda: RenderedJSON.of(build())

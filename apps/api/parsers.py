@@ -1,0 +1,39 @@
+"""JSON request bodies parsed by orjson, whose nesting limit turns deep documents into a 400.
+
+DRF's JSONParser uses the standard library's `json`, which recurses once per level of
+nesting: a body of 100,000 `[` raised RecursionError, a 500. orjson refuses documents nested
+deeper than 1,024 levels with a JSONDecodeError like any other malformed body, so they
+become DRF's ParseError (400 problem). Keel's bodies are flat objects; no client needs more.
+
+Other differences from `json` that clients can see: NaN and Infinity are refused whatever
+STRICT_JSON says (Keel keeps DRF's strict default anyway), an unpaired surrogate escape
+(`"\\ud800"`) is a parse error rather than a string that cannot be stored, and an integer
+beyond 64 bits is read as a float.
+"""
+
+import codecs
+
+import orjson
+from rest_framework.exceptions import ParseError
+from rest_framework.parsers import JSONParser, get_encoding
+
+_UTF_8 = codecs.lookup("utf-8").name
+
+
+class ORJSONParser(JSONParser):
+    """DRF's JSONParser, decoding with orjson.
+
+    It stays a JSONParser subclass on purpose: DRF reads such a parser's body through
+    `request.body`, which enforces DATA_UPLOAD_MAX_MEMORY_SIZE; other parsers get the raw
+    stream, unbounded.
+    """
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        encoding = get_encoding(parser_context or {})
+        content = stream.read()
+        try:
+            if codecs.lookup(encoding).name != _UTF_8:
+                content = content.decode(encoding)
+            return orjson.loads(content)
+        except (UnicodeDecodeError, orjson.JSONDecodeError) as exc:
+            raise ParseError(f"JSON parse error - {exc}") from exc

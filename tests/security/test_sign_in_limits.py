@@ -1,0 +1,202 @@
+"""Every door that checks a password is limited, without letting an attacker lock the owner out.
+
+Addresses come from REMOTE_ADDR (no proxy is trusted under the test settings): 198.51.100.x
+is the owner, 203.0.113.x and 2001:db8::/32 are attackers.
+"""
+
+import pytest
+from django.core import mail
+from django.test import Client
+from rest_framework.test import APIClient
+
+from apps.accounts.models import User
+from tests.accounts.factories import PASSWORD, make_user
+
+pytestmark = pytest.mark.django_db
+
+OWNER_ADDRESS = "198.51.100.7"
+ATTACKER_ADDRESS = "203.0.113.9"
+
+
+def _token(email: str, password: str, address: str) -> int:
+    """POST /api/auth/token/ from `address`; its status code."""
+    return (
+        APIClient()
+        .post(
+            "/api/auth/token/",
+            {"email": email, "password": password},
+            format="json",
+            REMOTE_ADDR=address,
+        )
+        .status_code
+    )
+
+
+def _sign_up(email: str, address: str = "192.0.2.10", password: str = "new-passphrase-77"):
+    return APIClient().post(
+        "/api/auth/signup/",
+        {"email": email, "password": password},
+        format="json",
+        REMOTE_ADDR=address,
+    )
+
+
+def test_admin_login_is_limited_like_every_sign_in():
+    User.objects.create_superuser("root@example.com", PASSWORD)
+    browser = Client(REMOTE_ADDR=ATTACKER_ADDRESS)
+    form = {"username": "root@example.com", "next": "/admin/"}
+
+    wrong = [browser.post("/admin/login/", {**form, "password": f"guess{n}"}) for n in range(5)]
+    right = browser.post("/admin/login/", {**form, "password": PASSWORD})
+
+    assert [response.status_code for response in wrong] == [200] * 5
+    assert right.status_code == 200
+    assert "Too many sign-in attempts. Try again in 1 second." in right.text
+    assert browser.get("/admin/").status_code == 302  # still signed out
+    # The admin's failures count where the API's do: it is one limiter.
+    assert _token("root@example.com", PASSWORD, ATTACKER_ADDRESS) == 429
+
+
+def test_a_look_alike_address_counts_against_the_same_account():
+    make_user(email="grace@keel.localhost")
+    look_alike = "grace@keel.localho\u017ft"  # long s: PostgreSQL's UPPER() makes it "S"
+    assert _token(look_alike, PASSWORD, OWNER_ADDRESS) == 200  # it reaches Grace's account
+
+    plain = [_token("grace@keel.localhost", "guess", ATTACKER_ADDRESS) for _ in range(5)]
+    disguised = _token(look_alike, "guess", ATTACKER_ADDRESS)
+
+    assert plain == [400] * 5
+    assert disguised == 429
+
+
+def test_the_owner_signs_in_from_their_address_while_another_address_hammers():
+    owner = make_user(email="owner@example.com")
+
+    hammering = [_token(owner.email, f"guess{n}", ATTACKER_ADDRESS) for n in range(30)]
+    owner_signs_in = _token(owner.email, PASSWORD, OWNER_ADDRESS)
+
+    assert owner_signs_in == 200
+    assert hammering == [400] * 5 + [429] * 25
+
+
+def test_a_crowd_of_addresses_cannot_lock_the_owner_out_of_their_usual_address():
+    owner = make_user(email="owner@example.com")
+    assert _token(owner.email, PASSWORD, OWNER_ADDRESS) == 200  # the owner's usual address
+
+    crowd = [
+        _token(owner.email, f"guess{n}", f"203.0.113.{host}")
+        for host in range(1, 41)
+        for n in range(5)
+    ]
+    newcomer = _token(owner.email, PASSWORD, "192.0.2.200")
+    owner_signs_in = _token(owner.email, PASSWORD, OWNER_ADDRESS)
+
+    assert owner_signs_in == 200
+    assert crowd.count(400) == 90  # the rest were refused untried
+    assert crowd.count(429) == 110
+    assert newcomer == 429
+
+
+def test_at_most_100_consecutive_failures_are_ever_tried_on_an_account():
+    owner = make_user(email="owner@example.com")
+    usual = ["198.51.100.1", "198.51.100.2", "198.51.100.3"]
+    for address in usual:
+        assert _token(owner.email, PASSWORD, address) == 200
+
+    crowd = [
+        _token(owner.email, f"guess{n}", f"203.0.113.{host}")
+        for host in range(1, 31)
+        for n in range(5)
+    ]
+    from_usual = [_token(owner.email, f"typo{n}", address) for address in usual for n in range(5)]
+
+    assert crowd.count(400) + from_usual.count(400) == 100
+    assert crowd.count(400) == 90
+    assert from_usual == [400] * 10 + [429] * 5
+    assert _token(owner.email, PASSWORD, "198.51.100.4") == 429
+
+
+def test_ipv6_clients_are_counted_by_their_64_block():
+    client_block = "2001:db8:1:2"
+    guesses = [
+        _token(f"nobody{n}@example.com", "guess", f"{client_block}::{n + 1:x}") for n in range(20)
+    ]
+
+    same_block = _token("another@example.com", "guess", f"{client_block}:ffff:ffff:ffff:ffff")
+    other_block = _token("another@example.com", "guess", "2001:db8:1:3::1")
+
+    assert guesses == [400] * 20
+    assert same_block == 429
+    assert other_block == 400
+
+
+def test_sign_up_answers_the_same_for_a_new_and_a_taken_address_and_tells_the_owner():
+    make_user(email="taken@example.com")
+
+    new = _sign_up("new@example.com")
+    taken = _sign_up("Taken@Example.com")
+    web_new = Client().post(
+        "/accounts/signup/",
+        {"email": "new2@example.com", "password": PASSWORD, "password_again": PASSWORD},
+    )
+    web_taken = Client().post(
+        "/accounts/signup/",
+        {"email": "taken@example.com", "password": PASSWORD, "password_again": PASSWORD},
+    )
+
+    assert (taken.status_code, taken.json()) == (new.status_code, new.json())
+    assert "taken" not in taken.text
+    assert (web_taken.status_code, web_taken["Location"]) == (
+        web_new.status_code,
+        web_new["Location"],
+    )
+    assert User.objects.filter(email__iexact="taken@example.com").count() == 1
+    owner_mail = [message for message in mail.outbox if message.to == ["taken@example.com"]]
+    assert [message.subject for message in owner_mail] == [
+        "Someone tried to sign up to Keel with your address"
+    ] * 2
+
+
+def test_sign_up_is_throttled_per_client_address():
+    accepted = [_sign_up(f"new{n}@example.com", address="192.0.2.10") for n in range(10)]
+
+    refused = _sign_up("one-more@example.com", address="192.0.2.10")
+    created_when_refused = User.objects.filter(email="one-more@example.com").exists()
+    elsewhere = _sign_up("one-more@example.com", address="192.0.2.11")
+
+    assert refused.status_code == 429
+    assert [response.status_code for response in accepted] == [202] * 10
+    assert refused["Content-Type"] == "application/problem+json"
+    assert refused.json()["code"] == "too_many_sign_ups"
+    assert 0 < int(refused["Retry-After"]) <= 3600
+    assert not created_when_refused
+    assert elsewhere.status_code == 202
+    assert User.objects.filter(email="one-more@example.com").exists()
+
+
+def test_web_sign_up_is_throttled_per_client_address():
+    browser = Client(REMOTE_ADDR="192.0.2.20")
+    for n in range(10):
+        browser.post(
+            "/accounts/signup/",
+            {"email": f"web{n}@example.com", "password": PASSWORD, "password_again": PASSWORD},
+        )
+
+    refused = browser.post(
+        "/accounts/signup/",
+        {"email": "web-more@example.com", "password": PASSWORD, "password_again": PASSWORD},
+    )
+
+    assert refused.status_code == 200
+    assert "Too many sign-ups from your address. Try again in" in refused.text
+    assert not User.objects.filter(email="web-more@example.com").exists()
+
+
+def test_token_issue_is_throttled_even_with_the_right_password():
+    owner = make_user(email="script@example.com")
+
+    issued = [_token(owner.email, PASSWORD, f"2001:db8:5:6::{n + 1:x}") for n in range(20)]
+    refused = _token(owner.email, PASSWORD, "2001:db8:5:6::ffff")
+
+    assert issued == [200] * 20
+    assert refused == 429

@@ -1,20 +1,54 @@
 """Cursor pagination for REST lists: stable pages while new rows arrive, no COUNT query.
 
 A page is {"next", "previous", "results"}; `next` and `previous` are full URLs (null at
-either end). `?page_size=` picks the page size, up to the maximum.
+either end). `?page_size=` picks the page size, up to the maximum. Cursors are signed:
+only those this API gave out are read.
 """
 
 from datetime import UTC, datetime
+from types import SimpleNamespace
+from urllib.parse import parse_qs, urlsplit
 
+from django.core import signing
 from django.utils.dateparse import parse_datetime
 from rest_framework.exceptions import NotFound
 from rest_framework.pagination import Cursor, CursorPagination
-from rest_framework.utils.urls import remove_query_param
+from rest_framework.utils.urls import remove_query_param, replace_query_param
 
 from apps.caching.statements import BIGINT_RANGE
 
+cursor_signer = signing.Signer(salt="keel.api.cursor")
 
-class PostCursorPagination(CursorPagination):
+
+class SignedCursors:
+    """A mixin for CursorPagination: each cursor carries an HMAC of what it holds.
+
+    A cursor is a position the server wrote. Unsigned, any position a client makes up is
+    read as a page all the same, and each one is a new page for the caches (REST reads are
+    cached per cursor), so a client could fill them with cursors of its own making. A
+    forged or altered cursor is now a 404 "Invalid cursor" before anything is read.
+    Rotating SECRET_KEY invalidates the cursors given out before it: clients start again
+    from the first page.
+    """
+
+    def encode_cursor(self, cursor: Cursor) -> str:
+        url = super().encode_cursor(cursor)
+        plain = parse_qs(urlsplit(url).query)[self.cursor_query_param][0]
+        return replace_query_param(url, self.cursor_query_param, cursor_signer.sign(plain))
+
+    def decode_cursor(self, request) -> Cursor | None:
+        signed = request.query_params.get(self.cursor_query_param)
+        if signed is None:
+            return None
+        try:
+            plain = cursor_signer.unsign(signed)
+        except signing.BadSignature as error:
+            raise NotFound(self.invalid_cursor_message) from error
+        # DRF's decoding reads nothing of the request but this one parameter.
+        return super().decode_cursor(SimpleNamespace(query_params={self.cursor_query_param: plain}))
+
+
+class PostCursorPagination(SignedCursors, CursorPagination):
     """Posts, newest first: by publication time, or creation time for drafts (`listed_at`).
 
     Keyset pages: a cursor holds the (listed_at, id) of the post it continues from, and
@@ -88,7 +122,7 @@ class PostCursorPagination(CursorPagination):
         return self.encode_cursor(cursor)
 
 
-class CommentCursorPagination(CursorPagination):
+class CommentCursorPagination(SignedCursors, CursorPagination):
     """Comments on a post, oldest first, as a conversation reads.
 
     DRF's own cursors: the position is the `created_at` of a comment, as text, which DRF

@@ -56,6 +56,7 @@ def cached_query(
     tags: Iterable[TagSpec] = (),
     stale_ttl: int | None = None,
     version: int = 1,
+    keep: Callable[[Any], bool] | None = None,
 ):
     """Cache the decorated selector's result for `ttl` seconds, per arguments.
 
@@ -66,10 +67,15 @@ def cached_query(
     `tags`: models (their writes invalidate the entry) and plain string tags (invalidated
     with `invalidate_tags`). With `stale_ttl`, a result older than `ttl` is still served for
     up to `stale_ttl` more seconds while one caller recomputes it (stale-while-revalidate).
+    With `keep`, a result is stored only when `keep(result)` is true: a selector whose
+    arguments come from callers (a tag filter, say) keeps its empty results out of the
+    cache, so trying one value after another makes no entries.
     The undecorated function stays reachable as `.uncached`.
     """
     tag_names = tuple(spec if isinstance(spec, str) else model_tag(spec) for spec in tags)
-    options = {} if stale_ttl is None else {"stale_ttl": stale_ttl}
+    options: dict[str, Any] = {} if stale_ttl is None else {"stale_ttl": stale_ttl}
+    if keep is not None:
+        options["keep"] = keep
 
     def decorate(function: Callable) -> Callable:
         path = f"{function.__module__}:{function.__qualname__}"
@@ -83,15 +89,21 @@ def cached_query(
 
             def compute():
                 value = function(*args, **kwargs)
-                warming.note_computed(key, recipe())
+                if keep is None or keep(value):
+                    warming.note_computed(key, recipe())
                 return value
 
             if not settings.CACHE_QUERIES or has_uncommitted_writes(connection):
                 # Switched off, or this transaction changed watched data it has not
                 # committed: read directly, and cache nothing that might yet roll back.
                 return function(*args, **kwargs)
-            warming.sample_call(key, recipe)
-            return cache.tags(*tag_names).remember(key, ttl, compute, **options)
+            if keep is None:
+                warming.sample_call(key, recipe)
+                return cache.tags(*tag_names).remember(key, ttl, compute, **options)
+            value = cache.tags(*tag_names).remember(key, ttl, compute, **options)
+            if keep(value):  # what is not kept leaves no trace, not even a warming sample
+                warming.sample_call(key, recipe)
+            return value
 
         wrapper.uncached = function
         wrapper.cache_tags = tag_names
@@ -101,16 +113,23 @@ def cached_query(
     return decorate
 
 
-def remember_query(key_parts: tuple, *, ttl: int, tags: Iterable[TagSpec], compute: Callable):
+def remember_query(
+    key_parts: tuple,
+    *,
+    ttl: int,
+    tags: Iterable[TagSpec],
+    compute: Callable,
+    keep: Callable[[Any], bool] | None = None,
+):
     """The query cache for a result that a decorated function cannot express.
 
     For instance an API page, which needs the request to build its links: the caller names
     everything the result depends on in `key_parts` (viewer, full URL, host, Accept...).
-    Same guarantees as `@cached_query`; no warming (there is no recipe to replay).
+    Same guarantees and `keep` as `@cached_query`; no warming (there is no recipe to replay).
     """
     if not settings.CACHE_QUERIES or has_uncommitted_writes(connection):
         return compute()
     tag_names = tuple(spec if isinstance(spec, str) else model_tag(spec) for spec in tags)
     text = "|".join(_argument_key(part) for part in key_parts)
     key = "query:page:" + hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
-    return cache.tags(*tag_names).remember(key, ttl, compute)
+    return cache.tags(*tag_names).remember(key, ttl, compute, keep=keep)

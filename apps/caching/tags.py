@@ -149,13 +149,15 @@ class TaggedCache:
         """Invalidate every entry stored under any of these tags."""
         self.cache.invalidate_tags(*self.names)
 
-    def remember(self, key, ttl: float, fn, *, stale_ttl: float = 0, version=None):
+    def remember(self, key, ttl: float, fn, *, stale_ttl: float = 0, version=None, keep=None):
         """The cached value of `key`, else `fn()` computed once, cached for `ttl` seconds.
 
         With `stale_ttl`, the entry is kept `stale_ttl` seconds longer: a reader in that
         window gets the stale value at once while one reader (holding a short Redis lock)
         recomputes it. On a miss, one reader computes while the others wait for its result,
-        up to the STAMPEDE_WAIT option, then compute it themselves.
+        up to the STAMPEDE_WAIT option, then compute it themselves. With `keep`, a computed
+        value is stored only when `keep(value)` is true (an empty result of a filter that any
+        caller can vary, say, which would otherwise make one entry per value tried).
         """
         full = self.cache.make_key(key, version)
         state, value = self._lookup(full)
@@ -168,7 +170,7 @@ class TaggedCache:
                 core.stats.stampede_stale_served += 1
                 return value
             try:
-                return self._recompute(full, ttl, stale_ttl, fn)
+                return self._recompute(full, ttl, stale_ttl, fn, keep)
             finally:
                 core.locks.release(full, token)
         deadline = time.monotonic() + core.stampede_wait
@@ -180,14 +182,14 @@ class TaggedCache:
                     state, value = self._lookup(full, count=False)
                     if state is FRESH:
                         return value
-                    return self._recompute(full, ttl, stale_ttl, fn)
+                    return self._recompute(full, ttl, stale_ttl, fn, keep)
                 finally:
                     core.locks.release(full, token)
             if not waited:
                 core.stats.stampede_lock_waits += 1
                 waited = True
             if time.monotonic() >= deadline:
-                return self._recompute(full, ttl, stale_ttl, fn)
+                return self._recompute(full, ttl, stale_ttl, fn, keep)
             time.sleep(WAIT_POLL)
             state, value = self._lookup(full, count=False)
             if state is FRESH:
@@ -215,12 +217,13 @@ class TaggedCache:
                 counter[name] += 1
         return state, (entry[3] if state is not MISSING else None)
 
-    def _recompute(self, full: str, ttl: float, stale_ttl: float, fn):
+    def _recompute(self, full: str, ttl: float, stale_ttl: float, fn, keep=None):
         versions = self._versions()  # read before computing: a concurrent bump wins
         value = fn()
         self.cache.core.stats.stampede_recomputes += 1
-        fresh_until = time.time() + ttl if stale_ttl else None
-        self._store(full, value, versions, ttl + stale_ttl, fresh_until)
+        if keep is None or keep(value):
+            fresh_until = time.time() + ttl if stale_ttl else None
+            self._store(full, value, versions, ttl + stale_ttl, fresh_until)
         return value
 
     def _store(self, full, value, versions, timeout, fresh_until) -> None:

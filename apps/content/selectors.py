@@ -162,11 +162,16 @@ def feed_page(*, tag: str | None, number: int) -> FeedPage:
     """
     if not _possible_tag(tag):
         return FeedPage(1, 1, [])
-    pages = max(1, -(-_feed_size(tag=tag) // FEED_PAGE_SIZE))
+    size = _feed_size(tag=tag)
+    if not size:
+        return FeedPage(1, 1, [])
+    pages = -(-size // FEED_PAGE_SIZE)
     return _feed_page(tag=tag, number=min(max(number, 1), pages), pages=pages)
 
 
-@cached_query(ttl=QUERY_TTL, tags=CONTENT_MODELS)
+# A tag no published post carries counts 0 and is not kept: readers trying one tag name
+# after another make no entries. Its empty page is never asked for.
+@cached_query(ttl=QUERY_TTL, tags=CONTENT_MODELS, keep=bool)
 def _feed_size(*, tag: str | None) -> int:
     return published_posts(tag=tag).count()
 

@@ -5,12 +5,13 @@ import json
 import subprocess
 import urllib.error
 import urllib.request
-from urllib.parse import urlencode
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
 from django.test import Client, override_settings
 
 from apps.accounts.services import issue_api_token
+from apps.api.pagination import cursor_signer
 from apps.content.models import Comment, Post
 from tests.accounts.factories import PASSWORD, make_user
 from tests.content.factories import make_comment, make_post
@@ -48,6 +49,12 @@ def graphql(query: str, *, user, **variables) -> tuple[int, str]:
 def cursor(**fields: str) -> str:
     """A cursor as DRF writes one: a query string, in base64."""
     return base64.b64encode(urlencode(fields).encode()).decode()
+
+
+def signed(value: str) -> str:
+    """A cursor signed with the server's key, as one the API gave out (an older release's,
+    say) would be: its content is checked all the same."""
+    return cursor_signer.sign(value)
 
 
 # --- deep JSON ------------------------------------------------------------------------------
@@ -186,14 +193,16 @@ BAD_CURSORS = {
 }
 
 
+@pytest.mark.parametrize("sign", [False, True], ids=["forged", "signed"])
 @pytest.mark.parametrize("kind", BAD_CURSORS)
-def test_a_bad_comment_cursor_is_a_404_invalid_cursor_problem(kind):
+def test_a_bad_comment_cursor_is_a_404_invalid_cursor_problem(kind, sign):
     # Given a published post with a comment
     post = make_post(published=True)
     make_comment(post=post)
+    bad = signed(BAD_CURSORS[kind]) if sign else BAD_CURSORS[kind]
 
     # When its comments are asked for with a cursor the API did not make
-    response = client().get(f"/api/posts/{post.pk}/comments/", {"cursor": BAD_CURSORS[kind]})
+    response = client().get(f"/api/posts/{post.pk}/comments/", {"cursor": bad})
 
     # Then the answer is DRF's "Invalid cursor", as a problem
     assert response.status_code == 404
@@ -208,11 +217,13 @@ BAD_POST_CURSORS = BAD_CURSORS | {
 }
 
 
+@pytest.mark.parametrize("sign", [False, True], ids=["forged", "signed"])
 @pytest.mark.parametrize("kind", BAD_POST_CURSORS)
-def test_a_bad_post_cursor_is_a_404_invalid_cursor_problem(kind):
+def test_a_bad_post_cursor_is_a_404_invalid_cursor_problem(kind, sign):
     make_post(published=True)
+    bad = signed(BAD_POST_CURSORS[kind]) if sign else BAD_POST_CURSORS[kind]
 
-    response = client().get("/api/posts/", {"cursor": BAD_POST_CURSORS[kind]})
+    response = client().get("/api/posts/", {"cursor": bad})
 
     assert response.status_code == 404
     assert response["Content-Type"] == PROBLEM
@@ -222,7 +233,7 @@ def test_a_bad_post_cursor_is_a_404_invalid_cursor_problem(kind):
 def test_a_comment_cursor_with_a_huge_offset_reads_past_the_end():
     post = make_post(published=True)
     make_comment(post=post)
-    huge = cursor(o="9" * 30, p="2026-01-01 00:00:00+00:00")
+    huge = signed(cursor(o="9" * 30, p="2026-01-01 00:00:00+00:00"))
 
     response = client().get(f"/api/posts/{post.pk}/comments/", {"cursor": huge})
 
@@ -242,6 +253,25 @@ def test_cursors_the_api_made_still_page_through_comments():
     assert [c["body"] for c in first["results"]] == ["Comment 0", "Comment 1"]
     assert [c["body"] for c in second["results"]] == ["Comment 2"]
     assert [c["body"] for c in back["results"]] == ["Comment 0", "Comment 1"]
+
+
+def test_a_cursor_the_api_made_is_refused_once_altered():
+    # Given the link to the second page of posts, as the API wrote it
+    for n in range(3):
+        make_post(title=f"Post {n}", published=True)
+    next_link = client().get("/api/posts/", {"page_size": 2}).json()["next"]
+    given = parse_qs(urlsplit(next_link).query)["cursor"][0]
+    plain, signature = given.rsplit(":", 1)
+
+    # When a client moves its position to one of its own choosing, keeping the signature
+    moved = cursor(p="2030-01-01T00:00:00+00:00,1")
+    response = client().get("/api/posts/", {"cursor": f"{moved}:{signature}"})
+
+    # Then it is refused, while the cursor as given still reads the next page
+    assert response.status_code == 404
+    assert response.json()["detail"] == "Invalid cursor"
+    assert base64.b64decode(plain).decode().startswith("p=")
+    assert [p["title"] for p in client().get(next_link).json()["results"]] == ["Post 0"]
 
 
 # --- control characters in text -------------------------------------------------------------

@@ -5,13 +5,14 @@ servers (the edge runs in front of Django there), two of them under the producti
 settings behind a proxy that reports the scheme in `X-Forwarded-Proto`.
 """
 
+import base64
 import json
 import os
 import secrets
 import subprocess
 import urllib.error
 import urllib.request
-from urllib.parse import urlparse
+from urllib.parse import urlencode, urlparse
 
 import pytest
 import redis
@@ -171,6 +172,35 @@ def test_new_query_strings_make_no_new_cache_entries(wsgi_server):
 
     assert _cache_keys() == keys_after_one_visit
     assert fetch(wsgi_server, "/?utm_source=again")[1]["X-Edge-Cache"] == "hit"
+
+
+def test_tags_and_cursors_nobody_made_make_no_new_cache_entries(wsgi_server):
+    # Given a tagged post, read once through every cached door
+    make_post(title="Tagged", published=True, tags=["news"])
+    token = Token.objects.create(user=make_user())
+    as_reader = {"Cookie": session_cookie_for(make_user())}
+    as_client = {"Authorization": f"Token {token.key}"}
+    for path in ("/?tag=news", "/api/posts/?tag=news"):
+        for headers in ({}, as_reader, as_client):
+            status, _headers, body = fetch(wsgi_server, path, headers)
+            assert (status, "Tagged" in body) == (200, True)
+    keys_after_one_visit = _cache_keys()
+
+    # When clients try tag after tag that no post carries, and cursors of their own making
+    for n in range(30):
+        for headers in ({}, as_reader, as_client):
+            status, _headers, body = fetch(wsgi_server, f"/?tag=nosuch{n}", headers)
+            assert (status, "Tagged" in body) == (200, False)
+            status, _headers, body = fetch(wsgi_server, f"/api/posts/?tag=nosuch{n}", headers)
+            assert (status, json.loads(body)["results"]) == (200, [])
+        position = urlencode({"p": f"2026-01-01T00:00:00+00:00,{n}"})
+        forged = base64.b64encode(position.encode()).decode()
+        query = urlencode({"cursor": forged})
+        for headers in ({}, as_client):
+            assert fetch(wsgi_server, f"/api/posts/?{query}", headers)[0] == 404
+
+    # Then the cache holds what it held after the first visit, and nothing more
+    assert _cache_keys() == keys_after_one_visit
 
 
 def test_cached_token_lookups_hold_neither_the_token_nor_the_password_hash():

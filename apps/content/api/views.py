@@ -74,6 +74,9 @@ class PostViewSet(viewsets.GenericViewSet):
     lookup_value_converter = "int"
     # No PUT: a PATCH sends what changes.
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+    # Set by a list read whose tag filter matched nothing: any caller can try tag after
+    # tag, so such pages are kept by neither the query cache nor the edge.
+    _filter_found_nothing = False
 
     def get_queryset(self):
         # Only drf-spectacular asks for it (to type the schema); the actions below call the
@@ -95,6 +98,7 @@ class PostViewSet(viewsets.GenericViewSet):
             self.action in READ_PARAMS
             and self._canonical_path(request)
             and self._page_size_as_shown()
+            and not self._filter_found_nothing
         ):
             # Anonymous reads are the same for everyone: the edge cache may keep them.
             mark_for_edge(
@@ -151,7 +155,11 @@ class PostViewSet(viewsets.GenericViewSet):
             request.accepted_renderer.format,
         )
         return remember_query(
-            key, ttl=QUERY_TTL, tags=CONTENT_MODELS, compute=lambda: RenderedJSON.of(build())
+            key,
+            ttl=QUERY_TTL,
+            tags=CONTENT_MODELS,
+            compute=lambda: RenderedJSON.of(build()),
+            keep=lambda _body: not self._filter_found_nothing,
         )
 
     def list(self, request):
@@ -170,6 +178,7 @@ class PostViewSet(viewsets.GenericViewSet):
                 request.user, tag=filters["tag"] or None, mine=filters["mine"], **page
             ),
         )
+        self._filter_found_nothing = bool(filters["tag"]) and not rows
         return self.paginator.get_paginated_response(PostPresenter(request).posts(rows)).data
 
     def create(self, request):

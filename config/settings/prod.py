@@ -1,5 +1,7 @@
 """Production: secrets have no default, so a missing one stops the process at start."""
 
+from urllib.parse import urlsplit
+
 from django.core.exceptions import ImproperlyConfigured
 
 from config.settings.base import *  # noqa: F403
@@ -12,6 +14,25 @@ MAILERS = mailers_from_url(env.str("EMAIL_URL"))
 # Production runs on real services only: no silent fallback to SQLite or in-process ones.
 if "DATABASE_URL" not in env.ENVIRON or not env.str("REDIS_URL", default=""):
     raise ImproperlyConfigured("Production needs DATABASE_URL and REDIS_URL to be set.")
+
+
+def _redis_database(url: str) -> tuple[str, int, str]:
+    """(host, port, database) a redis:// URL points at; the database defaults to 0."""
+    parts = urlsplit(url)
+    return (parts.hostname or "localhost", parts.port or 6379, parts.path.strip("/") or "0")
+
+
+# The cache evicts under memory pressure (maxmemory, allkeys-lru); the broker's queues and
+# the channel layer's groups must never be evicted. Sharing one database would put both
+# under one policy, so production refuses it.
+if _redis_database(REDIS_CACHE_URL) in {  # noqa: F405
+    _redis_database(REDIS_URL),  # noqa: F405
+    _redis_database(CELERY_BROKER_URL),  # noqa: F405
+}:
+    raise ImproperlyConfigured(
+        "Production needs REDIS_CACHE_URL to name a Redis database (or server) of its own, "
+        "with maxmemory and an eviction policy; not the one of REDIS_URL or CELERY_BROKER_URL."
+    )
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=True)

@@ -12,6 +12,7 @@ PROD_ENV = {
     "DJANGO_ALLOWED_HOSTS": "keel.example.com",
     "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/keel",
     "REDIS_URL": "redis://127.0.0.1:6379/0",
+    "REDIS_CACHE_URL": "redis://127.0.0.1:6379/1",
     "EMAIL_URL": "smtp+tls://keel:secret@smtp.example.com:587",
 }
 
@@ -59,3 +60,19 @@ def test_production_refuses_to_start_without_its_database_and_redis():
         result = _manage("check", env=env)
         assert result.returncode != 0
         assert "Production needs DATABASE_URL and REDIS_URL" in result.stderr
+
+
+def test_production_refuses_a_cache_sharing_the_brokers_redis_database():
+    # The cache evicts under memory pressure; the broker's queues must never be evicted.
+    for shared in (
+        {"REDIS_CACHE_URL": "redis://127.0.0.1:6379/0"},
+        {"REDIS_CACHE_URL": "redis://127.0.0.1:6379"},  # database 0 by default
+        {"REDIS_CACHE_URL": None},  # unset: it would fall back to REDIS_URL
+        {"CELERY_BROKER_URL": "redis://127.0.0.1:6379/1"},  # the broker on the cache's
+    ):
+        env = {k: v for k, v in (PROD_ENV | shared).items() if v is not None}
+        result = _manage("check", env=env)
+        assert result.returncode != 0, shared
+        assert "REDIS_CACHE_URL to name a Redis database" in result.stderr
+
+    assert _manage("check", env=PROD_ENV).returncode == 0

@@ -170,6 +170,7 @@ print(json.dumps({
         "DJANGO_ALLOWED_HOSTS": "keel.example.com",
         "DATABASE_URL": os.environ["DATABASE_URL"],
         "REDIS_URL": settings.REDIS_URL,
+        "REDIS_CACHE_URL": settings.REDIS_CACHE_URL,
         "EMAIL_URL": "smtp+tls://keel:secret@smtp.example.com:587",
         **extra_env,
     }

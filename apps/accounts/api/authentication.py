@@ -39,23 +39,26 @@ class CachedTokenAuthentication(TokenAuthentication):
     """`Authorization: Token <key>`, as DRF's TokenAuthentication, with the lookup cached."""
 
     def authenticate_credentials(self, key):
-        cache_key = _KEY_PREFIX + hashlib.sha256(key.encode()).hexdigest()
-        tagged = cache.tags(*_TAGS)
         # A transaction that has just revoked a token, uncommitted, must already see it gone.
-        fresh = has_uncommitted_writes(connection)
-        values = None if fresh else tagged.get(cache_key)
-        if values is None:
-            try:
-                user = Token.objects.select_related("user").get(key=key).user
-            except Token.DoesNotExist:
-                raise exceptions.AuthenticationFailed(_("Invalid token.")) from None
-            if not fresh:
-                tagged.set(
-                    cache_key, tuple(getattr(user, name) for name in _CACHED_FIELDS), TOKEN_TTL
-                )
+        if has_uncommitted_writes(connection):
+            values = _user_values(key)
         else:
-            user = User.from_db(connection.alias, _CACHED_FIELDS, values)
+            # remember() reads the tag versions before the query: a deactivation committed
+            # while the lookup runs leaves the entry stale at once, never for TOKEN_TTL.
+            cache_key = _KEY_PREFIX + hashlib.sha256(key.encode()).hexdigest()
+            values = cache.tags(*_TAGS).remember(cache_key, TOKEN_TTL, lambda: _user_values(key))
+        user = User.from_db(connection.alias, _CACHED_FIELDS, values)
         if not user.is_active:
             raise exceptions.AuthenticationFailed(_("User inactive or deleted."))
         # request.auth: the token, as DRF's own authentication gives it (never stored).
         return (user, Token(key=key, user=user))
+
+
+def _user_values(key: str) -> tuple:
+    """The cached columns of the token's user; an unknown token fails (and is not cached)."""
+    values = (
+        Token.objects.filter(key=key).values_list(*(f"user__{name}" for name in _CACHED_FIELDS))
+    ).first()
+    if values is None:
+        raise exceptions.AuthenticationFailed(_("Invalid token."))
+    return values

@@ -39,6 +39,7 @@ from django.core.cache import cache
 from django.core.handlers.wsgi import get_path_info, get_script_name
 from django.db import models
 from django.http import HttpRequest, HttpResponse
+from django.http.request import split_domain_port
 
 from apps.caching.invalidation import model_tag
 from apps.caching.query_params import canonical_query
@@ -102,6 +103,20 @@ def _is_public(request: HttpRequest, response: HttpResponse) -> bool:
         and "HTTP_AUTHORIZATION" not in request.META
         and not (user is not None and user.is_authenticated)
     )
+
+
+def is_canonical_host(host: str, server_port: str) -> bool:
+    """Whether a Host header is in the one form a cache key may hold.
+
+    Django accepts an allowed host in any letter case and with any port, and each spelling
+    would key its own copy of every page (the links in a page repeat the host, so spellings
+    cannot share one). Only lower case, with no port or the server's own, is stored; other
+    spellings are answered, uncached. Proxies pass the host as nginx's `$host` does.
+    """
+    if host != host.lower():
+        return False
+    _domain, port = split_domain_port(host)
+    return port in ("", server_port)
 
 
 class EdgeCache:
@@ -224,7 +239,9 @@ class EdgeCache:
         self._remember_route(path, route)
         # Stored only if Django saw the canonical query: a view's links may repeat the
         # parameters it was given, and those must not reach other queries.
-        if environ.get("QUERY_STRING", "") == canonical_query(query, route.params):
+        if environ.get("QUERY_STRING", "") == canonical_query(query, route.params) and (
+            is_canonical_host(environ.get("HTTP_HOST", ""), environ.get("SERVER_PORT", ""))
+        ):
             kept = [(k, v) for k, v in captured["headers"] if k.lower() not in _STRIPPED]
             entry = (captured["status"], kept, body)
             cache.tags(*route.tags).set(self._key(scheme, environ, route), entry, ttl)

@@ -203,6 +203,28 @@ def test_tags_and_cursors_nobody_made_make_no_new_cache_entries(wsgi_server):
     assert _cache_keys() == keys_after_one_visit
 
 
+def test_spellings_of_the_host_make_no_new_cache_entries(wsgi_server):
+    # Given a post read once, anonymously and with a token
+    make_post(title="Hosted", published=True)
+    token = Token.objects.create(user=make_user())
+    as_client = {"Authorization": f"Token {token.key}"}
+    for headers in ({}, as_client):
+        assert fetch(wsgi_server, "/api/posts/", headers)[0] == 200
+    keys_after_one_visit = _cache_keys()
+
+    # When the Host header names the same allowed host in other cases and with other ports
+    spellings = [f"127.0.0.1:{port}" for port in range(1, 21)]
+    spellings += [f"LocalHost:{wsgi_server.port}", f"LOCALHOST:{wsgi_server.port}"]
+    for host in spellings:
+        for headers in ({}, as_client):
+            status, _headers, body = fetch(wsgi_server, "/api/posts/", headers | {"Host": host})
+            # Then each is answered, with links to the host it named...
+            assert (status, f"//{host}/posts/hosted/" in body) == (200, True)
+
+    # ...and none was stored
+    assert _cache_keys() == keys_after_one_visit
+
+
 def test_cached_token_lookups_hold_neither_the_token_nor_the_password_hash():
     user = make_user()
     token = Token.objects.create(user=user)

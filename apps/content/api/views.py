@@ -10,7 +10,7 @@ from apps.api.pagination import CommentCursorPagination, PostCursorPagination
 from apps.api.problems import problem_responses
 from apps.api.renderers import RenderedJSON
 from apps.api.validation import validated_data
-from apps.caching.edge import mark_for_edge, surrogate_keys
+from apps.caching.edge import is_canonical_host, mark_for_edge, surrogate_keys
 from apps.caching.queries import remember_query
 from apps.caching.query_params import declared_values
 from apps.content import selectors, services
@@ -139,7 +139,11 @@ class PostViewSet(viewsets.GenericViewSet):
         """
         request = self.request
         params = declared_values(request.query_params, READ_PARAMS[self.action])
-        if params is None or not self._page_size_as_shown():
+        if (
+            params is None
+            or not self._page_size_as_shown()
+            or not is_canonical_host(request.META.get("HTTP_HOST", ""), request.get_port())
+        ):
             return RenderedJSON.of(build())
         key = (
             # The entry's format is in its key: processes of an older release, running

@@ -41,10 +41,11 @@ def pytest_configure(config: pytest.Config) -> None:
 
 @pytest.fixture(autouse=True)
 def _clean_cache():
-    """Each test starts with an empty cache, like a fresh deployment."""
-    from django.core.cache import cache
+    """Each test starts with empty caches (the limits' too), like a fresh deployment."""
+    from django.core.cache import caches
 
-    cache.clear()
+    caches["default"].clear()
+    caches["limits"].clear()
 
 
 @pytest.fixture(scope="session")

@@ -5,9 +5,10 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from django.core.exceptions import ValidationError
 
-from apps.accounts.errors import EmailTaken
+from apps.accounts.errors import EmailTaken, InvalidDisplayName
 from apps.accounts.models import User
 from apps.accounts.selectors import email_in_use, normalized_email
+from apps.operations.plain_text import forbidden_character
 
 
 class EmailFormMixin:
@@ -36,6 +37,13 @@ class UserChangeAdminForm(EmailFormMixin, UserChangeForm):
         model = User
         fields = "__all__"
         field_classes: dict = {}
+
+    def clean_display_name(self) -> str:
+        # The plain-text rule sign-up applies (services.sign_up_user).
+        display_name = self.cleaned_data["display_name"]
+        if forbidden_character(display_name):
+            raise ValidationError(str(InvalidDisplayName()), code=InvalidDisplayName.code)
+        return display_name
 
 
 @admin.register(User)

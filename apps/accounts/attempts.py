@@ -1,7 +1,7 @@
 """Limits on password attempts and sign-ups, shared by every surface that takes them.
 
-Sign-in (`begin_sign_in`) is limited three ways, each counted in the cache before the
-password is checked, so concurrent guesses cannot all slip under a limit:
+Sign-in (`begin_sign_in`) is limited three ways, each counted in the `limits` cache before
+the password is checked, so concurrent guesses cannot all slip under a limit:
 
 - per client address: attempts per address in a fixed window, whatever the account
   (against one client guessing many accounts);
@@ -13,7 +13,12 @@ password is checked, so concurrent guesses cannot all slip under a limit:
   (NIST SP 800-63B allows no more than 100). Addresses the account has not signed in from
   stop `known_address_reserve` short of that bound, so a crowd of addresses cannot use it
   all up and lock the owner out of the addresses they sign in from. Once the bound is
-  reached the account refuses every attempt until `cool_off` seconds pass without a failure.
+  reached the account refuses every attempt until `cool_off` seconds pass after the last
+  failure it let through.
+
+A refused attempt is not tried, so it changes nothing but its address's window: it is
+counted like the others (so concurrent attempts cannot pass a bound together) and taken back,
+and counters live `cool_off` more only when an attempt is let through.
 
 A success from an address forgets the account's failures (all of them, as NIST advises)
 and remembers the address as known for `known_address_days`. Accounts are keyed on the
@@ -23,7 +28,12 @@ is keyed on its upper-cased form, as the case-insensitive lookup compares it, an
 in exactly the same way, so the limits do not tell which accounts exist. IPv6 addresses
 count by /64, the block one subscriber usually holds.
 
-Sign-up (`count_sign_up`) is limited per client address in a fixed window.
+Sign-up (`count_sign_up`) is limited per client address in a fixed window, and the e-mail
+telling an owner that someone tried their address (`claim_sign_up_notice`) is sent at most
+once per account per interval.
+
+All of it lives in the `limits` cache: on the Redis that never evicts (not the evicting
+cache's), so memory pressure cannot reset a limit.
 """
 
 import contextlib
@@ -33,7 +43,7 @@ import time
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import caches
 
 from apps.accounts.errors import TooManyAttempts, TooManySignUps
 from apps.operations.client_address import address_group, forwarded_client
@@ -63,23 +73,31 @@ def account_key(account, email: str) -> str:
 # --- counters ---------------------------------------------------------------------------------
 
 
-def _count(key: str, ttl: int, *, refresh: bool = False) -> int:
-    """Add one to a counter (created for `ttl` seconds); with `refresh`, it lives `ttl` more."""
-    cache.add(key, 0, ttl)
+def _store():
+    return caches["limits"]
+
+
+def _count(key: str, ttl: int) -> int:
+    """Add one to a counter, created for `ttl` seconds; its expiry does not move."""
+    store = _store()
+    store.add(key, 0, ttl)
     try:
-        count = cache.incr(key)
+        count = store.incr(key)
     except ValueError:  # expired between add and incr
-        cache.set(key, 1, ttl)
+        store.set(key, 1, ttl)
         count = 1
-    if refresh:
-        cache.touch(key, ttl)
+    if count == 1:
+        # A key that expired between incr's check and its INCRBY is recreated without one.
+        store.touch(key, ttl)
     return count
 
 
 def _uncount(key: str) -> None:
     """Take back one count of an attempt that was refused, not tried."""
+    store = _store()
     with contextlib.suppress(ValueError):  # expired meanwhile: nothing to take back
-        cache.incr(key, -1)
+        if store.incr(key, -1) < 0:  # it had expired just before: drop what incr recreated
+            store.delete(key)
 
 
 def _seconds_until(moment: float) -> int:
@@ -124,8 +142,9 @@ class SignInAttempt:
 
     def succeeded(self) -> None:
         """Forget the account's failures and remember this address as the owner's."""
-        cache.delete_many([self._failures_key, self._pair_key, self._gate_key])
-        cache.set(self._known_key, True, _limits()["known_address_days"] * 86400)
+        store = _store()
+        store.delete_many([self._failures_key, self._pair_key, self._gate_key])
+        store.set(self._known_key, True, _limits()["known_address_days"] * 86400)
 
 
 def _delay(number: int, limits: dict) -> int:
@@ -150,28 +169,33 @@ def begin_sign_in(*, account: str, request) -> SignInAttempt:
     if _count(key, window) > per_address:
         raise TooManyAttempts(retry_after=left)
 
-    reopens_at = cache.get(attempt._gate_key)
+    store = _store()
+    reopens_at = store.get(attempt._gate_key)
     if reopens_at is not None and reopens_at > time.time():
         raise TooManyAttempts(retry_after=_seconds_until(reopens_at))
 
     cool_off = limits["cool_off"]
     bound = limits["max_failures"]
-    if not cache.get(attempt._known_key):
+    if not store.get(attempt._known_key):
         bound -= limits["known_address_reserve"]
-    if _count(attempt._failures_key, cool_off, refresh=True) > bound:
+    # Counted first and taken back on refusal, so concurrent attempts cannot pass together.
+    if _count(attempt._failures_key, cool_off) > bound:
         _uncount(attempt._failures_key)
         raise TooManyAttempts(retry_after=cool_off)
 
-    number = _count(attempt._pair_key, cool_off, refresh=True)  # among consecutive ones
+    number = _count(attempt._pair_key, cool_off)  # among consecutive ones
     if number >= limits["free_failures"]:
         # From the last free one on, each attempt closes a gate for the next one; only one
         # attempt passes while it is open, since add() is atomic in Redis.
         delay = _delay(number, limits)
-        if not cache.add(attempt._gate_key, time.time() + delay, delay):
+        if not store.add(attempt._gate_key, time.time() + delay, delay):
             _uncount(attempt._pair_key)
             _uncount(attempt._failures_key)
-            reopens_at = cache.get(attempt._gate_key) or time.time() + delay
+            reopens_at = store.get(attempt._gate_key) or time.time() + delay
             raise TooManyAttempts(retry_after=_seconds_until(reopens_at))
+    # Let through: its failure, if it fails, is the last, and the cool-off runs from here.
+    store.touch(attempt._failures_key, cool_off)
+    store.touch(attempt._pair_key, cool_off)
     return attempt
 
 
@@ -185,3 +209,11 @@ def count_sign_up(*, request) -> None:
     key, left = _window("signup:address", address, window)
     if _count(key, window) > limit:
         raise TooManySignUps(retry_after=left)
+
+
+def claim_sign_up_notice(*, account) -> bool:
+    """Whether to send `account` the "someone tried to sign up with your address" e-mail:
+    true at most once per SIGN_UP_NOTICE_INTERVAL, whichever client addresses try, so many
+    addresses cannot flood one inbox."""
+    interval = settings.ACCOUNTS["SIGN_UP_NOTICE_INTERVAL"]
+    return _store().add(f"signup:notice:{account.pk}", True, interval)

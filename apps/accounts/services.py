@@ -1,7 +1,6 @@
 """Account operations: sign-up, password checks and API tokens."""
 
 import logging
-import re
 
 from django.conf import settings
 from django.contrib.auth import authenticate
@@ -17,14 +16,12 @@ from apps.accounts import attempts
 from apps.accounts.errors import EmailTaken, InvalidCredentials, InvalidDisplayName
 from apps.accounts.models import User
 from apps.accounts.selectors import account_for_sign_in, email_in_use, normalized_email
+from apps.operations.plain_text import forbidden_character
 
 logger = logging.getLogger(__name__)
 
 # What every public sign-up answers, whether the address was new or already had an account.
 SIGN_UP_RECEIVED = "Thanks. We have sent a message about your sign-up: check your e-mail."
-
-# C0 controls but tab, newline and carriage return, and DEL.
-_CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 def sign_up_user(*, email: str, password: str, display_name: str = "") -> User:
@@ -32,7 +29,7 @@ def sign_up_user(*, email: str, password: str, display_name: str = "") -> User:
     ValidationError for a weak password. For staff tools and tests: public surfaces call
     `sign_up`, which does not tell whether the address was taken."""
     email = normalized_email(email)
-    if _CONTROL_CHARACTERS.search(display_name):
+    if forbidden_character(display_name):  # the plain-text rule of every text field
         raise InvalidDisplayName()
     candidate = User(email=email, display_name=display_name)
     validate_password(password, user=candidate)
@@ -50,7 +47,8 @@ def sign_up(*, email: str, password: str, display_name: str = "", request=None) 
     the address already had an account (answer with SIGN_UP_RECEIVED either way).
 
     A new address gets its account and a welcome e-mail; the owner of a taken address gets
-    an e-mail saying someone tried to sign up with it, and nothing else changes. Raises
+    an e-mail saying someone tried to sign up with it (at most one per
+    SIGN_UP_NOTICE_INTERVAL), and nothing else changes. Raises
     TooManySignUps, InvalidDisplayName, or Django's ValidationError for a weak password,
     all alike for new and taken addresses.
     """
@@ -61,7 +59,7 @@ def sign_up(*, email: str, password: str, display_name: str = "", request=None) 
         # Hash anyway, so a taken address takes as long to answer as a new one.
         make_password(password)
         owner = User.objects.filter(email__iexact=normalized_email(email)).first()
-        if owner is not None:
+        if owner is not None and attempts.claim_sign_up_notice(account=owner):
             _send_account_mail(owner, "sign_up_attempted", request)
     else:
         _send_account_mail(user, "welcome", request)

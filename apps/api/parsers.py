@@ -31,9 +31,25 @@ class ORJSONParser(JSONParser):
     def parse(self, stream, media_type=None, parser_context=None):
         encoding = get_encoding(parser_context or {})
         content = stream.read()
+        # Fixed messages: orjson's own name what it choked on and where, not for clients.
         try:
             if codecs.lookup(encoding).name != _UTF_8:
                 content = content.decode(encoding)
+        except UnicodeDecodeError:
+            raise ParseError("The body is not in the charset its Content-Type names.") from None
+        try:
             return orjson.loads(content)
-        except (UnicodeDecodeError, orjson.JSONDecodeError) as exc:
-            raise ParseError(f"JSON parse error - {exc}") from exc
+        except orjson.JSONDecodeError as exc:
+            if exc.msg.startswith("depth limit"):
+                raise ParseError("The JSON body is nested too deeply.") from None
+            if isinstance(content, bytes) and not _is_utf_8(content):
+                raise ParseError("The body is not UTF-8.") from None
+            raise ParseError("The body is not valid JSON.") from None
+
+
+def _is_utf_8(content: bytes) -> bool:
+    try:
+        content.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True

@@ -3,12 +3,60 @@
 A post's status, publication time and slug change only through apps.content.services
 (publish_post needs the post's author, and it chooses the public slug), so the admin shows
 them read-only and cannot add posts or comments. Staff may still correct a post's text or
-tags and delete posts and comments.
+tags and delete posts and comments, under the content rules the site's forms follow.
 """
 
+from django import forms
 from django.contrib import admin
+from django.core.exceptions import ValidationError
 
+from apps.content import rules
+from apps.content.errors import InvalidContent
 from apps.content.models import Comment, Post, Tag
+
+
+def _by_rule(rule, value):
+    """`value` as `rule` cleans it; its InvalidContent as the form field's error."""
+    try:
+        return rule(value)
+    except InvalidContent as error:
+        raise ValidationError(str(error), code=error.code) from None
+
+
+class PostAdminForm(forms.ModelForm):
+    class Meta:
+        model = Post
+        fields = ("title", "body", "tags")
+
+    def clean_title(self) -> str:
+        return _by_rule(rules.clean_title, self.cleaned_data["title"])
+
+    def clean_body(self) -> str:
+        return _by_rule(rules.clean_body, self.cleaned_data["body"])
+
+    def clean_tags(self):
+        tags = self.cleaned_data["tags"]
+        _by_rule(rules.clean_tag_names, [tag.name for tag in tags])  # their count
+        return tags
+
+
+class CommentAdminForm(forms.ModelForm):
+    class Meta:
+        model = Comment
+        fields = ("body",)
+
+    def clean_body(self) -> str:
+        return _by_rule(rules.clean_comment_body, self.cleaned_data["body"])
+
+
+class TagAdminForm(forms.ModelForm):
+    class Meta:
+        model = Tag
+        fields = ("name",)
+
+    def clean_name(self) -> str:
+        # Stored as the rules normalize it: a post's tags are looked up by that name.
+        return _by_rule(rules.clean_tag_names, [self.cleaned_data["name"]])[0]
 
 
 class CommentInline(admin.TabularInline):
@@ -30,6 +78,7 @@ class CommentInline(admin.TabularInline):
 
 @admin.register(Post)
 class PostAdmin(admin.ModelAdmin):
+    form = PostAdminForm
     list_display = ("title", "author", "status", "published_at", "created_at")
     list_filter = ("status", "tags", ("published_at", admin.DateFieldListFilter))
     search_fields = ("title", "slug", "body", "author__email")
@@ -48,6 +97,7 @@ class PostAdmin(admin.ModelAdmin):
 
 @admin.register(Comment)
 class CommentAdmin(admin.ModelAdmin):
+    form = CommentAdminForm
     list_display = ("post", "author", "created_at")
     list_filter = (("created_at", admin.DateFieldListFilter),)
     search_fields = ("body", "author__email", "post__title")
@@ -61,5 +111,6 @@ class CommentAdmin(admin.ModelAdmin):
 
 @admin.register(Tag)
 class TagAdmin(admin.ModelAdmin):
+    form = TagAdminForm
     list_display = ("name",)
     search_fields = ("name",)

@@ -3,6 +3,7 @@
 import re
 
 from apps.content.errors import InvalidContent, NotPostAuthor
+from apps.operations.plain_text import forbidden_character
 
 TITLE_MAX_LENGTH = 200
 BODY_MAX_LENGTH = 100_000
@@ -10,18 +11,15 @@ COMMENT_MAX_LENGTH = 5_000
 TAG_MAX_LENGTH = 50
 TAGS_PER_POST = 10
 _TAG_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]*$")
-# Characters no text of ours may hold: the C0 controls but tab, line feed and carriage return,
-# DEL, and unpaired UTF-16 surrogates. PostgreSQL cannot store NUL at all (SQLite would), a
-# surrogate cannot be encoded, and the other controls only ever arrive to confuse a reader.
-_FORBIDDEN_CHARACTER = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 
 
 def _refuse_forbidden_characters(field: str, label: str, text: str) -> None:
-    found = _FORBIDDEN_CHARACTER.search(text)
+    # The project's one plain-text rule (apps/operations/plain_text.py).
+    found = forbidden_character(text)
     if found:
         raise InvalidContent(
             field,
-            f"{label} cannot contain U+{ord(found.group()):04X}: no control characters "
+            f"{label} cannot contain U+{ord(found):04X}: no control characters "
             f"other than tab and line breaks, and no unpaired surrogates.",
         )
 
@@ -62,6 +60,15 @@ def normalize_tag_name(raw) -> str:
 def is_tag_name(name: str) -> bool:
     """Whether a normalized name is one a tag may have (filters by any other match nothing)."""
     return len(name) <= TAG_MAX_LENGTH and _TAG_PATTERN.match(name) is not None
+
+
+def check_tag_filter(tag: str | None) -> None:
+    """Refuse a tag filter holding a character no text may hold (InvalidContent on `tag`).
+
+    Checked before the name is normalized (stripping would hide some controls). Any other
+    name no tag could have is no error: such a filter matches nothing, like an unknown tag.
+    """
+    _refuse_forbidden_characters("tag", "A tag", tag or "")
 
 
 def clean_tag_names(names) -> list[str]:

@@ -31,7 +31,12 @@ from apps.caching.statements import (
 from apps.content.cache_tags import CONTENT_MODELS, QUERY_TTL
 from apps.content.errors import PostNotFound
 from apps.content.models import Comment, Post, Tag
-from apps.content.rules import ensure_author, is_tag_name, normalize_tag_name
+from apps.content.rules import (
+    check_tag_filter,
+    ensure_author,
+    is_tag_name,
+    normalize_tag_name,
+)
 
 
 def _visible_filter(user) -> Q:
@@ -158,7 +163,8 @@ def feed_page(*, tag: str | None, number: int) -> FeedPage:
     cache does not serve, read it from here. `warmers.py` fills the first pages on deploy.
     The number is brought into range before the cache is asked, so page numbers past the
     end share the last page's entry instead of each making a copy of it. A tag no tag
-    could be named matches nothing, without a query or a cache entry.
+    could be named matches nothing, without a query or a cache entry; one holding a
+    control character raises InvalidContent.
     """
     if not _possible_tag(tag):
         return FeedPage(1, 1, [])
@@ -197,9 +203,11 @@ def most_used_tag_names(*, limit: int) -> list[str]:
 def _possible_tag(tag: str | None) -> bool:
     """Whether a tag filter can match: no filter, or a name a tag may have.
 
-    Other names (control characters, NUL, too long) would find nothing anyway, or make
-    PostgreSQL raise (it cannot hold NUL), so they are answered as no match, unqueried.
+    A filter holding a control character is refused (InvalidContent on `tag`, from
+    rules.check_tag_filter) on every surface alike; other names no tag could have (too
+    long, say) would find nothing anyway, so they are answered as no match, unqueried.
     """
+    check_tag_filter(tag)
     name = normalize_tag_name(tag or "")
     return not name or is_tag_name(name)
 
@@ -457,7 +465,7 @@ def post_page_visible_to(
     its SQL compiled once per process and page shape.
     """
     signed_in = user is not None and user.is_authenticated
-    if (mine and not signed_in) or not _possible_tag(tag):
+    if not _possible_tag(tag) or (mine and not signed_in):
         return PostPage([], False)
     tag = normalize_tag_name(tag or "")
     values = {}

@@ -45,6 +45,11 @@ _FEED_TAGS = surrogate_keys(CONTENT_MODELS)
 
 def feed(request: HttpRequest) -> HttpResponse:
     raw_tag, raw_page = request.GET.get("tag"), request.GET.get("page")
+    try:
+        # On the raw value: normalizing strips some control characters away.
+        rules.check_tag_filter(raw_tag)
+    except InvalidContent as error:
+        return _refused_feed_filter(request, error)
     tag = rules.normalize_tag_name(raw_tag or "") or None
     page = selectors.feed_page(tag=tag, number=_page_number(raw_page))
     response = render(request, "content/feed.html", {"page": page, "tag": tag})
@@ -58,6 +63,14 @@ def feed(request: HttpRequest) -> HttpResponse:
     ):
         mark_for_edge(request, response, ttl=EDGE_TTL, tags=_FEED_TAGS, params=("page", "tag"))
     return response
+
+
+def _refused_feed_filter(request: HttpRequest, error: InvalidContent) -> HttpResponse:
+    # The reason above the unfiltered first page, as a 400: never kept at the edge, and
+    # the filter itself is not shown back.
+    messages.error(request, str(error))
+    page = selectors.feed_page(tag=None, number=1)
+    return render(request, "content/feed.html", {"page": page, "tag": None}, status=400)
 
 
 def _page_number(raw: str | None) -> int:

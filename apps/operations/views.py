@@ -44,7 +44,17 @@ def bad_request(request: HttpRequest, exception=None) -> HttpResponse:
     allowed, a body over the limit that had no honest Content-Length. Never its text."""
     if isinstance(exception, RequestDataTooBig):
         return request_too_large(request)
-    detail = "The request could not be read."
+    return _bad_request(request, "The request could not be read.")
+
+
+def nul_in_query(request: HttpRequest) -> HttpResponse:
+    """400 for a query string holding NUL, in the format of the surface asked."""
+    return _bad_request(
+        request, "The query string holds a NUL character (%00), which no parameter may contain."
+    )
+
+
+def _bad_request(request: HttpRequest, detail: str) -> HttpResponse:
     if request.path.startswith("/api/"):
         return _problem(400, "Bad Request", detail, code="bad_request")
     if request.path.startswith("/graphql/"):

@@ -56,6 +56,8 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Bodies over DATA_UPLOAD_MAX_MEMORY_SIZE get a 413 before any session or view work.
     "apps.operations.body_limit.BodySizeLimitMiddleware",
+    # A NUL anywhere in the query string is a 400: PostgreSQL cannot hold one.
+    "apps.operations.nul_query.NulQueryStringMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -185,6 +187,9 @@ ACCOUNTS = {
         env.int("SIGN_UPS_PER_ADDRESS", default=10),
         env.int("SIGN_UP_ADDRESS_WINDOW", default=3600),
     ),
+    # At most one "someone tried to sign up with your address" e-mail per account per this
+    # many seconds, however many client addresses try.
+    "SIGN_UP_NOTICE_INTERVAL": env.int("SIGN_UP_NOTICE_INTERVAL", default=86400),
 }
 # How many proxies of ours stand in front of the app and append to X-Forwarded-For
 # (1 behind the nginx of docker-compose.yml). 0 trusts no forwarded address at all.
@@ -216,7 +221,25 @@ CACHES = {
             "SOCKET_CONNECT_TIMEOUT": env.float("CACHE_REDIS_CONNECT_TIMEOUT", default=0.5),
             "SOCKET_TIMEOUT": env.float("CACHE_REDIS_TIMEOUT", default=2.0),
         },
-    }
+    },
+    # The sign-in and sign-up limits (apps/accounts/attempts.py): on REDIS_URL's server,
+    # which never evicts, so no counter, gate or known address is dropped before its expiry
+    # (every key has one). Without Redis, each process counts on its own.
+    "limits": (
+        {
+            "BACKEND": "apps.accounts.limits_cache.LimitsCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": f"{KEY_PREFIX}:limits",
+            "OPTIONS": {"socket_connect_timeout": 2.0, "socket_timeout": 5.0},
+        }
+        if REDIS_URL
+        else {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "keel-limits",
+            # LocMemCache culls a third of its entries when full: set far above any load.
+            "OPTIONS": {"MAX_ENTRIES": 1_000_000},
+        }
+    ),
 }
 
 if REDIS_URL:

@@ -98,7 +98,7 @@ def test_malformed_json_is_a_400_problem_and_saves_nothing():
     assert response["Content-Type"] == PROBLEM
     assert response.json()["title"] == "Bad Request"
     assert response.json()["code"] == "parse_error"
-    assert response.json()["detail"].startswith("JSON parse error")
+    assert response.json()["detail"] == "The body is not valid JSON."
     assert not Post.objects.filter(author=author).exists()
 
 
@@ -124,6 +124,7 @@ def test_a_body_that_is_not_utf_8_is_a_400_problem():
     assert response.status_code == 400
     assert response["Content-Type"] == PROBLEM
     assert response.json()["code"] == "parse_error"
+    assert response.json()["detail"] == "The body is not UTF-8."
 
 
 def test_a_form_body_is_a_415_problem_naming_json():

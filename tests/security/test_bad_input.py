@@ -10,9 +10,10 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 import pytest
 from django.test import Client, override_settings
 
+from apps.accounts.models import User
 from apps.accounts.services import issue_api_token
 from apps.api.pagination import cursor_signer
-from apps.content.models import Comment, Post
+from apps.content.models import Comment, Post, Tag
 from tests.accounts.factories import PASSWORD, make_user
 from tests.content.factories import make_comment, make_post
 from tests.live import BIN, ROOT, free_port, stop, subprocess_env, wait_until
@@ -20,8 +21,19 @@ from tests.live import BIN, ROOT, free_port, stop, subprocess_env, wait_until
 pytestmark = pytest.mark.django_db
 
 PROBLEM = "application/problem+json"
-# C0 controls but tab, line feed and carriage return, and DEL: none may be stored.
-CONTROL_CHARACTERS = ["\x00", "\x01", "\x08", "\x0b", "\x1b", "\x1f", "\x7f"]
+# C0 controls but tab, line feed and carriage return, DEL, and C1 controls: none may be stored.
+CONTROL_CHARACTERS = [
+    "\x00",
+    "\x01",
+    "\x08",
+    "\x0b",
+    "\x1b",
+    "\x1f",
+    "\x7f",
+    "\x80",
+    "\x85",
+    "\x9f",
+]
 DATABASE_WORDS = ("PostgreSQL", "NUL (0x00)", "psycopg", "Traceback", "Error:")
 
 
@@ -68,12 +80,58 @@ def test_json_nested_100000_deep_is_a_400_problem_and_saves_nothing():
     # When they post it to the REST API
     response = post_json("/api/posts/", deep, user=author)
 
-    # Then it is refused as unparseable JSON, in a problem document
+    # Then it is refused as nested too deeply, in a problem document
     assert response.status_code == 400
     assert response["Content-Type"] == PROBLEM
-    assert response.json()["code"] == "parse_error"
-    assert response.json()["detail"].startswith("JSON parse error")
+    assert response.json() == {
+        "type": "about:blank",
+        "title": "Bad Request",
+        "status": 400,
+        "detail": "The JSON body is nested too deeply.",
+        "code": "parse_error",
+    }
     assert not Post.objects.filter(author=author).exists()
+
+
+@pytest.mark.parametrize(
+    ("body", "detail"),
+    [
+        (b'{"title": "\xff"}', "The body is not UTF-8."),
+        (b'{"title": "\\ud800"}', "The body is not valid JSON."),
+        (b'{"title": "Unclosed', "The body is not valid JSON."),
+        (b"NaN", "The body is not valid JSON."),
+    ],
+    ids=["not utf-8", "unpaired surrogate escape", "unclosed", "nan"],
+)
+def test_a_body_that_is_no_json_is_a_400_problem_without_parser_text(body, detail):
+    # Given an author and a body the JSON parser cannot read
+    author = make_user()
+
+    # When they post it
+    response = post_json("/api/posts/", body, user=author)
+
+    # Then the problem says what is wrong in fixed words, not the parser's (no line, column,
+    # "str is not valid UTF-8: surrogates not allowed")
+    assert response.status_code == 400
+    assert response["Content-Type"] == PROBLEM
+    assert response.json()["detail"] == detail
+    assert response.json()["code"] == "parse_error"
+    assert "line 1" not in response.text
+    assert not Post.objects.exists()
+
+
+def test_a_body_not_in_its_declared_charset_is_a_400_problem_without_codec_text():
+    response = client().generic(
+        "POST",
+        "/api/posts/",
+        '{"title": "café"}'.encode(),
+        content_type="application/json; charset=ascii",
+        **token_headers(make_user()),
+    )
+
+    assert response.status_code == 400
+    assert response.json()["detail"] == "The body is not in the charset its Content-Type names."
+    assert "codec" not in response.text
 
 
 # --- bodies over the limit ------------------------------------------------------------------
@@ -452,47 +510,82 @@ def test_graphql_add_comment_refuses_control_characters_cleanly(character):
 
 # --- control characters in filters and page numbers -----------------------------------------
 
+TAG_FILTER_QUERY = "query Posts($tag: String) { posts(tag: $tag) { items { id } } }"
 
-@pytest.mark.parametrize("tag", ["%00", "%01", "web%00", "%7F", "a" * 60])
-def test_a_tag_filter_no_tag_can_have_shows_no_posts_on_the_web(tag):
+
+@pytest.mark.parametrize(
+    ("tag", "character"),
+    [("%01", "\x01"), ("web%1F", "\x1f"), ("%1F", "\x1f"), ("we%7Fb", "\x7f"), ("%C2%85", "\x85")],
+)
+def test_a_tag_filter_with_a_control_character_is_refused_with_a_message_on_the_web(tag, character):
+    # Given a published post tagged "web"
     make_post(published=True, tags=["web"], title="Tagged")
 
+    # When the feed is asked for a tag holding a control character
     response = client().get(f"/?tag={tag}")
 
-    assert response.status_code == 200
-    assert "Tagged" not in response.text
+    # Then the page says why, is a 400, and is not offered to the edge cache
+    assert response.status_code == 400
+    assert _refusal_of(character, "A tag") in response.text
+    assert "Surrogate-Control" not in response
+    assert "Posts tagged" not in response.text
 
 
-@pytest.mark.parametrize("tag", ["%01", "we%1Fb", "%7F", "a" * 60])
-def test_a_tag_filter_no_tag_can_have_matches_nothing_on_rest(tag):
+@pytest.mark.parametrize(
+    ("tag", "character"),
+    [("%01", "\x01"), ("we%1Fb", "\x1f"), ("%1F", "\x1f"), ("%7F", "\x7f"), ("%C2%9F", "\x9f")],
+)
+def test_a_tag_filter_with_a_control_character_is_a_422_problem_on_rest(tag, character):
     make_post(published=True, tags=["web"])
 
     response = client().get(f"/api/posts/?tag={tag}")
 
-    assert response.status_code == 200
-    assert response.json()["results"] == []
-
-
-def test_a_nul_tag_filter_is_a_422_problem_on_rest():
-    response = client().get("/api/posts/?tag=%00")
-
     assert response.status_code == 422
     assert response["Content-Type"] == PROBLEM
-    assert response.json()["errors"][0]["field"] == "tag"
+    assert response.json()["errors"] == [
+        {"field": "tag", "message": _refusal_of(character, "A tag"), "code": "invalid_content"}
+    ]
+    assert "Surrogate-Control" not in response
 
 
-@pytest.mark.parametrize("tag", ["\x00", "\x01", "web\x7f"])
-def test_a_tag_filter_no_tag_can_have_matches_nothing_on_graphql(tag):
+@pytest.mark.parametrize(
+    ("tag", "character"),
+    [("\x00", "\x00"), ("\x01", "\x01"), ("web\x7f", "\x7f"), ("\x85", "\x85")],
+)
+def test_a_tag_filter_with_a_control_character_is_an_error_on_graphql(tag, character):
     make_post(published=True, tags=["web"])
-    query = "query Posts($tag: String) { posts(tag: $tag) { items { id } } }"
 
-    status, text = graphql(query, user=make_user(), tag=tag)
+    status, text = graphql(TAG_FILTER_QUERY, user=make_user(), tag=tag)
 
     assert status == 200
-    assert json.loads(text) == {"data": {"posts": {"items": []}}}
+    answer = json.loads(text)
+    assert answer["data"] is None
+    assert [(e["message"], e["extensions"]["code"]) for e in answer["errors"]] == [
+        (_refusal_of(character, "A tag"), "invalid_content")
+    ]
+    assert not any(word in text for word in DATABASE_WORDS)
 
 
-@pytest.mark.parametrize("page", ["%00", "%01", "1%00", "-1", "99999999999999999999"])
+def test_a_tag_no_post_carries_or_no_tag_could_have_still_matches_nothing():
+    # Given a published post tagged "web"
+    make_post(published=True, tags=["web"], title="Tagged")
+    too_long = "a" * 60
+
+    # When each door is asked for a tag it does not carry, or one too long to be a tag
+    for tag in ("unknown", too_long):
+        page = client().get("/", {"tag": tag})
+        rest = client().get("/api/posts/", {"tag": tag})
+        status, text = graphql(TAG_FILTER_QUERY, user=make_user(), tag=tag)
+
+        # Then each answers with no posts, and no error
+        assert page.status_code == 200
+        assert "Tagged" not in page.text
+        assert "No published posts carry this tag yet." in page.text
+        assert (rest.status_code, rest.json()["results"]) == (200, [])
+        assert (status, json.loads(text)) == (200, {"data": {"posts": {"items": []}}})
+
+
+@pytest.mark.parametrize("page", ["%01", "-1", "99999999999999999999"])
 def test_a_page_number_with_control_characters_shows_a_feed_page(page):
     make_post(published=True, title="The only post")
 
@@ -502,7 +595,7 @@ def test_a_page_number_with_control_characters_shows_a_feed_page(page):
     assert "The only post" in response.text
 
 
-@pytest.mark.parametrize("page_size", ["%00", "%01", "99999999999999999999"])
+@pytest.mark.parametrize("page_size", ["%01", "99999999999999999999"])
 def test_a_page_size_with_control_characters_is_the_default_or_the_maximum(page_size):
     make_post(published=True)
 
@@ -510,6 +603,217 @@ def test_a_page_size_with_control_characters_is_the_default_or_the_maximum(page_
 
     assert response.status_code == 200
     assert len(response.json()["results"]) == 1
+
+
+# --- NUL in a query string ------------------------------------------------------------------
+
+NUL_REFUSAL = "The query string holds a NUL character (%00), which no parameter may contain."
+
+
+def staff_client() -> Client:
+    staff = client()
+    staff.force_login(User.objects.create_superuser("staff@example.com", PASSWORD))
+    return staff
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["status=%00", "status=draft%00", "q=%00", "tags__id__exact=%00", "%00=1", "o=%00"],
+)
+def test_nul_in_an_admin_changelist_query_is_a_400_page(query):
+    # Given a staff member and a post
+    make_post(published=True)
+
+    # When they open the posts' changelist with a NUL in a filter, search or parameter name
+    response = staff_client().get(f"/admin/content/post/?{query}")
+
+    # Then a 400 page says why, instead of a 500 from the database
+    assert response.status_code == 400
+    assert response["Content-Type"] == "text/html; charset=utf-8"
+    assert f"{NUL_REFUSAL} Please go back and try again." in response.text
+    assert not any(word in response.text for word in DATABASE_WORDS)
+
+
+@pytest.mark.parametrize("path", ["/?tag=%00", "/?page=1%00", "/?%00", "/posts/new/?x=a%00b"])
+def test_nul_in_a_page_query_is_a_400_page(path):
+    web = client()
+    web.force_login(make_user())
+
+    response = web.get(path)
+
+    assert response.status_code == 400
+    assert f"{NUL_REFUSAL} Please go back and try again." in response.text
+
+
+@pytest.mark.parametrize(
+    "path", ["/api/posts/?tag=%00", "/api/posts/?page_size=%00", "/api/posts/?cursor=%00"]
+)
+def test_nul_in_an_api_query_is_a_400_problem(path):
+    response = client().get(path)
+
+    assert response.status_code == 400
+    assert response["Content-Type"] == PROBLEM
+    assert response.json() == {
+        "type": "about:blank",
+        "title": "Bad Request",
+        "status": 400,
+        "detail": NUL_REFUSAL,
+        "code": "bad_request",
+    }
+
+
+def test_nul_in_a_graphql_query_string_is_a_400_graphql_error():
+    response = client().get("/graphql/?query=%7Bposts(tag:%22%00%22)%7Bitems%7Bid%7D%7D%7D")
+
+    assert response.status_code == 400
+    assert response.json() == {"errors": [{"message": NUL_REFUSAL}]}
+
+
+# --- the admin's edits ----------------------------------------------------------------------
+
+
+def _post_change(post: Post, **changes) -> dict:
+    """What a post's admin change page posts back, with `changes` applied."""
+    return {
+        "title": post.title,
+        "body": post.body,
+        "tags": [tag.pk for tag in post.tags.all()],
+        "comments-TOTAL_FORMS": "0",
+        "comments-INITIAL_FORMS": "0",
+        **changes,
+    }
+
+
+@pytest.mark.parametrize("character", ["\x01", "\x1b", "\x7f", "\x85"])
+@pytest.mark.parametrize(("field", "label"), [("title", "A title"), ("body", "A body")])
+def test_the_post_admin_refuses_control_characters(field, label, character):
+    # Given a staff member and a post
+    post = make_post(title="Before", body="Body before.", published=True)
+
+    # When they change the post's title or body to hold a control character
+    response = staff_client().post(
+        f"/admin/content/post/{post.pk}/change/",
+        _post_change(post, **{field: f"Bad{character}value"}),
+    )
+
+    # Then the form comes back with the content rule's reason, and nothing is saved
+    assert response.status_code == 200
+    assert _refusal_of(character, label) in response.text
+    post.refresh_from_db()
+    assert (post.title, post.body) == ("Before", "Body before.")
+
+
+def test_the_post_admin_keeps_to_the_tag_count():
+    post = make_post(title="Before", published=True)
+    tags = [Tag.objects.create(name=f"tag-{n}") for n in range(11)]
+
+    response = staff_client().post(
+        f"/admin/content/post/{post.pk}/change/",
+        _post_change(post, title="After", tags=[tag.pk for tag in tags]),
+    )
+
+    assert response.status_code == 200
+    assert "A post has at most 10 tags." in response.text
+    post.refresh_from_db()
+    assert (post.title, post.tags.count()) == ("Before", 0)
+
+
+def test_the_post_admin_still_saves_plain_text():
+    post = make_post(title="Before", published=True)
+
+    response = staff_client().post(
+        f"/admin/content/post/{post.pk}/change/",
+        _post_change(post, title="  After  ", body="Line one\r\nLine\ttwo"),
+    )
+
+    assert response.status_code == 302
+    post.refresh_from_db()
+    assert (post.title, post.body) == ("After", "Line one\r\nLine\ttwo")
+
+
+@pytest.mark.parametrize("character", ["\x01", "\x7f", "\x85"])
+def test_the_comment_admin_refuses_control_characters(character):
+    comment = make_comment(post=make_post(published=True), body="Before")
+
+    response = staff_client().post(
+        f"/admin/content/comment/{comment.pk}/change/", {"body": f"Bad{character}value"}
+    )
+
+    assert response.status_code == 200
+    assert _refusal_of(character, "A comment") in response.text
+    comment.refresh_from_db()
+    assert comment.body == "Before"
+
+
+@pytest.mark.parametrize("character", ["\x01", "\x7f", "\x9f"])
+def test_the_tag_admin_refuses_control_characters(character):
+    tag = Tag.objects.create(name="web")
+
+    response = staff_client().post(
+        f"/admin/content/tag/{tag.pk}/change/", {"name": f"we{character}b"}
+    )
+
+    assert response.status_code == 200
+    assert _refusal_of(character, "A tag") in response.text
+    tag.refresh_from_db()
+    assert tag.name == "web"
+
+
+def test_the_tag_admin_stores_names_as_the_rules_do():
+    tag = Tag.objects.create(name="web")
+
+    staff = staff_client()
+
+    bad = staff.post(f"/admin/content/tag/{tag.pk}/change/", {"name": "web_dev!"})
+    good = staff.post(f"/admin/content/tag/{tag.pk}/change/", {"name": "Web Dev"})
+
+    assert bad.status_code == 200
+    assert "is not valid: use letters, digits and hyphens" in bad.text
+    assert good.status_code == 302
+    tag.refresh_from_db()
+    assert tag.name == "web-dev"
+
+
+@pytest.mark.parametrize("character", ["\x01", "\x1b", "\x7f", "\x85"])
+def test_the_user_admin_refuses_control_characters_in_a_display_name(character):
+    # Given a user, and a staff member changing their display name to hold a control character
+    user = make_user(display_name="Grace")
+    data = {
+        "email": user.email,
+        "display_name": f"Gr{character}ace",
+        "is_active": "on",
+        "date_joined_0": user.date_joined.strftime("%Y-%m-%d"),
+        "date_joined_1": user.date_joined.strftime("%H:%M:%S"),
+        "last_login_0": "",
+        "last_login_1": "",
+    }
+
+    # When the change is saved
+    response = staff_client().post(f"/admin/accounts/user/{user.pk}/change/", data)
+
+    # Then the form shows the display-name rule's reason, and the name is unchanged
+    assert response.status_code == 200
+    assert "The display name may not contain control characters." in response.text
+    user.refresh_from_db()
+    assert user.display_name == "Grace"
+
+
+@pytest.mark.parametrize("character", ["\x80", "\x85", "\x9f"])
+def test_sign_up_refuses_c1_controls_in_a_display_name(character):
+    response = post_json(
+        "/api/auth/signup/",
+        {"email": "new@example.com", "password": PASSWORD, "display_name": f"An{character}n"},
+    )
+
+    assert response.status_code == 422
+    assert response.json()["errors"] == [
+        {
+            "field": "display_name",
+            "message": "The display name may not contain control characters.",
+            "code": "invalid_display_name",
+        }
+    ]
+    assert not User.objects.filter(email="new@example.com").exists()
 
 
 # --- /healthz -------------------------------------------------------------------------------

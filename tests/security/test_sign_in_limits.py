@@ -4,8 +4,13 @@ Addresses come from REMOTE_ADDR (no proxy is trusted under the test settings): 1
 is the owner, 203.0.113.x and 2001:db8::/32 are attackers.
 """
 
+import time
+
 import pytest
+import redis
+from django.conf import settings
 from django.core import mail
+from django.core.cache import caches
 from django.test import Client
 from rest_framework.test import APIClient
 
@@ -152,9 +157,10 @@ def test_sign_up_answers_the_same_for_a_new_and_a_taken_address_and_tells_the_ow
     )
     assert User.objects.filter(email__iexact="taken@example.com").count() == 1
     owner_mail = [message for message in mail.outbox if message.to == ["taken@example.com"]]
+    # One e-mail for the two tries: at most one a day (tested below).
     assert [message.subject for message in owner_mail] == [
         "Someone tried to sign up to Keel with your address"
-    ] * 2
+    ]
 
 
 def test_sign_up_is_throttled_per_client_address():
@@ -200,3 +206,91 @@ def test_token_issue_is_throttled_even_with_the_right_password():
 
     assert issued == [200] * 20
     assert refused == 429
+
+
+def test_refused_attempts_do_not_prolong_an_account_lockout(settings):
+    settings.ACCOUNTS = {
+        **settings.ACCOUNTS,
+        "SIGN_IN_LIMITS": {
+            **settings.ACCOUNTS["SIGN_IN_LIMITS"],
+            "max_failures": 3,
+            "known_address_reserve": 0,
+            "cool_off": 3,
+        },
+    }
+    owner = make_user(email="owner@example.com")
+    counted = [_token(owner.email, "guess", f"203.0.113.{host}") for host in range(1, 4)]
+    last_counted_failure = time.monotonic()
+
+    # Refused attempts go on for most of the cool-off, each from a fresh address...
+    refused = []
+    for host in range(10, 100):
+        if time.monotonic() - last_counted_failure > 2.5:
+            break
+        refused.append(_token(owner.email, "guess", f"203.0.113.{host}"))
+        time.sleep(0.25)
+    # ...then stop; once the cool-off has run from the last counted failure, the owner is back.
+    time.sleep(max(0.0, last_counted_failure + 3.5 - time.monotonic()))
+    owner_signs_in = _token(owner.email, PASSWORD, OWNER_ADDRESS)
+
+    assert counted == [400] * 3
+    assert len(refused) >= 5
+    assert set(refused) == {429}
+    assert owner_signs_in == 200
+
+
+def _keys(redis_url: str, pattern: str) -> list[str]:
+    client = redis.Redis.from_url(redis_url, decode_responses=True)
+    try:
+        return sorted(client.scan_iter(match=pattern))
+    finally:
+        client.close()
+
+
+def test_the_limits_live_in_the_redis_that_never_evicts_not_in_the_cache():
+    owner = make_user(email="owner@example.com")
+    assert _token(owner.email, "guess", ATTACKER_ADDRESS) == 400
+    assert _sign_up("owner@example.com").status_code == 202
+
+    in_broker_redis = _keys(settings.REDIS_URL, "*:limits:*")
+    in_cache_redis = _keys(settings.REDIS_CACHE_URL, "*")
+
+    prefix = f"{settings.KEY_PREFIX}:limits:1:"
+    assert sorted({key.removeprefix(prefix).split(":")[1] for key in in_broker_redis}) == [
+        "address",
+        "failures",
+        "notice",
+        "pair",
+    ]
+    assert all(key.startswith(prefix) for key in in_broker_redis)
+    assert not [key for key in in_cache_redis if "signin" in key or "signup" in key]
+
+
+def test_clearing_the_limits_spares_the_rest_of_the_broker_redis():
+    broker = redis.Redis.from_url(settings.REDIS_URL)
+    foreign = f"{settings.KEY_PREFIX}:not-a-limit"
+    broker.set(foreign, "queued", ex=60)
+    assert _token("nobody@example.com", "guess", ATTACKER_ADDRESS) == 400
+
+    caches["limits"].clear()
+
+    assert _keys(settings.REDIS_URL, "*:limits:*") == []
+    assert broker.get(foreign) == b"queued"
+    broker.delete(foreign)
+    broker.close()
+
+
+def test_the_owner_gets_one_sign_up_notice_however_many_addresses_try():
+    make_user(email="victim@example.com")
+
+    answers = [
+        _sign_up("victim@example.com", address=address).json()
+        for address in ("192.0.2.30", "198.18.0.1", "2001:db8:9::1")
+    ]
+    new = _sign_up("fresh@example.com", address="192.0.2.31").json()
+
+    notices = [message for message in mail.outbox if message.to == ["victim@example.com"]]
+    assert answers == [new] * 3
+    assert [message.subject for message in notices] == [
+        "Someone tried to sign up to Keel with your address"
+    ]

@@ -67,7 +67,10 @@ class PostInputSerializer(serializers.Serializer):
 
 
 class PostFilterSerializer(serializers.Serializer):
-    tag = serializers.CharField(required=False, help_text="Only posts with this tag.")
+    # Untrimmed: the selector refuses a control character, which trimming could hide.
+    tag = serializers.CharField(
+        required=False, trim_whitespace=False, help_text="Only posts with this tag."
+    )
     mine = serializers.BooleanField(
         required=False, default=False, help_text="Only your own posts, drafts included."
     )

@@ -52,7 +52,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    "apps.operations.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Bodies over DATA_UPLOAD_MAX_MEMORY_SIZE get a 413 before any session or view work.
     "apps.operations.body_limit.BodySizeLimitMiddleware",

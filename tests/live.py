@@ -4,6 +4,7 @@ They run as subprocesses with the test settings, pointed at the database pytest-
 created for this test process, and at this test process's Redis database.
 """
 
+import json
 import os
 import signal
 import socket
@@ -51,6 +52,32 @@ def subprocess_env() -> dict[str, str]:
         "KEEL_KEY_PREFIX": settings.KEY_PREFIX,
         "PYTHONUNBUFFERED": "1",
     }
+
+
+def embedded_env(var_dir: Path) -> dict[str, str]:
+    """The environment of `make run` on a bare machine: SQLite and in-process services in
+    `var_dir`, none of the test run's PostgreSQL or Redis."""
+    services = {"DATABASE_URL", "REDIS_URL", "REDIS_CACHE_URL", "CELERY_BROKER_URL"}
+    env = {key: value for key, value in os.environ.items() if key not in services}
+    return env | {
+        "DJANGO_SETTINGS_MODULE": "config.settings.dev",
+        "DJANGO_DEBUG": "false",
+        "KEEL_VAR_DIR": str(var_dir),
+    }
+
+
+def shell_json(script: str, env: dict[str, str]):
+    """Run `manage.py shell -c script` under `env`; the JSON of its last line of output."""
+    finished = subprocess.run(
+        [str(BIN / "python"), "manage.py", "shell", "-c", script],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert finished.returncode == 0, finished.stderr[-3000:]
+    return json.loads(finished.stdout.strip().splitlines()[-1])
 
 
 def stop(process: subprocess.Popen) -> None:

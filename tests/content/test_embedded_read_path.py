@@ -5,11 +5,7 @@ keyset cursors, are built differently on SQLite, so they are checked here in a p
 their own, set up as `make run` sets itself up.
 """
 
-import json
-import os
-import subprocess
-
-from tests.live import BIN, ROOT
+from tests.live import embedded_env, shell_json
 
 READ_THROUGH_THE_API = """
 import json
@@ -41,28 +37,7 @@ print(json.dumps({"page": page, "second_page": second_page, "back": back,
 
 
 def test_lists_pages_and_details_read_the_same_on_sqlite(tmp_path):
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if key not in {"DATABASE_URL", "REDIS_URL", "REDIS_CACHE_URL", "CELERY_BROKER_URL"}
-    }
-    env |= {
-        "DJANGO_SETTINGS_MODULE": "config.settings.dev",
-        "DJANGO_DEBUG": "false",
-        "KEEL_VAR_DIR": str(tmp_path),
-    }
-
-    finished = subprocess.run(
-        [str(BIN / "python"), "manage.py", "shell", "-c", READ_THROUGH_THE_API],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-
-    assert finished.returncode == 0, finished.stderr[-3000:]
-    read = json.loads(finished.stdout.strip().splitlines()[-1])
+    read = shell_json(READ_THROUGH_THE_API, embedded_env(tmp_path))
 
     def titles(page):
         return [post["title"] for post in page["results"]]

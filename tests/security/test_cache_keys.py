@@ -7,9 +7,7 @@ settings behind a proxy that reports the scheme in `X-Forwarded-Proto`.
 
 import base64
 import json
-import os
 import secrets
-import subprocess
 import urllib.error
 import urllib.request
 from urllib.parse import urlencode, urlparse
@@ -22,7 +20,7 @@ from rest_framework.test import APIClient
 
 from tests.accounts.factories import make_user
 from tests.content.factories import make_post
-from tests.live import BIN, ROOT, WsgiServer
+from tests.live import WsgiServer, embedded_env, shell_json
 from tests.websocket_client import session_cookie_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -269,26 +267,5 @@ print(json.dumps(reads))
 
 def test_tagging_a_post_on_sqlite_invalidates_its_cached_reads(tmp_path):
     # On the embedded defaults, as `make run` starts: SQLite, the in-process cache.
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if key not in {"DATABASE_URL", "REDIS_URL", "REDIS_CACHE_URL", "CELERY_BROKER_URL"}
-    }
-    env |= {
-        "DJANGO_SETTINGS_MODULE": "config.settings.dev",
-        "DJANGO_DEBUG": "false",
-        "KEEL_VAR_DIR": str(tmp_path),
-    }
-
-    finished = subprocess.run(
-        [str(BIN / "python"), "manage.py", "shell", "-c", TAG_A_POST_ON_SQLITE],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-
-    assert finished.returncode == 0, finished.stderr[-3000:]
-    reads = json.loads(finished.stdout.strip().splitlines()[-1])
+    reads = shell_json(TAG_A_POST_ON_SQLITE, embedded_env(tmp_path))
     assert reads == [["alpha"], ["alpha", "known"], ["alpha", "fresh", "known"]]

@@ -5,7 +5,6 @@ import json
 import logging
 import os
 import secrets
-import subprocess
 
 import psycopg
 import pytest
@@ -15,7 +14,7 @@ from django.test import Client
 
 from apps.content.models import Post
 from tests.content.factories import make_comment, make_post
-from tests.live import BIN, ROOT
+from tests.live import shell_json
 
 pytestmark = pytest.mark.django_db
 
@@ -174,16 +173,7 @@ print(json.dumps({
         "EMAIL_URL": "smtp+tls://keel:secret@smtp.example.com:587",
         **extra_env,
     }
-    result = subprocess.run(
-        [str(BIN / "python"), "manage.py", "shell", "-c", script],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert result.returncode == 0, result.stderr
-    return json.loads(result.stdout.strip().splitlines()[-1])
+    return shell_json(script, env)
 
 
 def test_production_hides_the_schema_introspection_suggestions_and_graphiql():

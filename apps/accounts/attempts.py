@@ -3,7 +3,7 @@
 Sign-in (`begin_sign_in`) is limited three ways, each counted in the `limits` cache before
 the password is checked, so concurrent guesses cannot all slip under a limit:
 
-- per client address: attempts per address in a fixed window, whatever the account
+- per client address: attempts per address in a sliding window, whatever the account
   (against one client guessing many accounts);
 - per account and address: after `free_failures` consecutive failures from one address on
   one account, each further attempt from there waits a delay that doubles from
@@ -28,7 +28,7 @@ is keyed on its upper-cased form, as the case-insensitive lookup compares it, an
 in exactly the same way, so the limits do not tell which accounts exist. IPv6 addresses
 count by /64, the block one subscriber usually holds.
 
-Sign-up (`count_sign_up`) is limited per client address in a fixed window, and the e-mail
+Sign-up (`count_sign_up`) is limited per client address in a sliding window, and the e-mail
 telling an owner that someone tried their address (`claim_sign_up_notice`) is sent at most
 once per account per interval.
 
@@ -104,10 +104,22 @@ def _seconds_until(moment: float) -> int:
     return max(1, math.ceil(moment - time.time()))
 
 
-def _window(kind: str, ident: str, window: int) -> tuple[str, int]:
-    """Key of the fixed window now running, and the seconds it has left."""
-    now = int(time.time())
-    return f"{kind}:{_digest(ident)}:{now // window}", window - now % window or window
+def _within_window(kind: str, ident: str, limit: int, window: int) -> int | None:
+    """Count one event of `ident` against `limit` per `window` seconds, sliding.
+
+    None when it is within the limit, else the seconds to wait. Fixed windows let a client
+    spend the limit twice across a boundary (and made the count depend on when a minute
+    began); this counts the running window plus the previous one, weighted by how much of
+    it still overlaps the last `window` seconds.
+    """
+    now = time.time()
+    slot, into = divmod(now, window)
+    key = f"{kind}:{_digest(ident)}:{int(slot)}"
+    current = _count(key, 2 * window)  # the next window still weighs it
+    previous = _store().get(f"{kind}:{_digest(ident)}:{int(slot) - 1}", 0)
+    if previous * (window - into) / window + current <= limit:
+        return None
+    return max(1, math.ceil(window - into))
 
 
 def _limits() -> dict:
@@ -165,9 +177,9 @@ def begin_sign_in(*, account: str, request) -> SignInAttempt:
     attempt = SignInAttempt(account=account, address=address)
 
     per_address, window = limits["per_address"]
-    key, left = _window("signin:address", address, window)
-    if _count(key, window) > per_address:
-        raise TooManyAttempts(retry_after=left)
+    wait = _within_window("signin:address", address, per_address, window)
+    if wait is not None:
+        raise TooManyAttempts(retry_after=wait)
 
     store = _store()
     reopens_at = store.get(attempt._gate_key)
@@ -206,9 +218,9 @@ def count_sign_up(*, request) -> None:
     """Count one sign-up from the request's client address; raises TooManySignUps."""
     limit, window = settings.ACCOUNTS["SIGN_UP_LIMIT"]
     address = address_group(client_address(request))
-    key, left = _window("signup:address", address, window)
-    if _count(key, window) > limit:
-        raise TooManySignUps(retry_after=left)
+    wait = _within_window("signup:address", address, limit, window)
+    if wait is not None:
+        raise TooManySignUps(retry_after=wait)
 
 
 def claim_sign_up_notice(*, account) -> bool:

@@ -147,6 +147,23 @@ def test_an_unknown_address_is_delayed_like_an_account():
     assert response["Retry-After"] == "1"
 
 
+def test_the_address_limit_cannot_be_spent_twice_across_a_window_boundary(settings):
+    # Given a limit of 5 attempts per 2 seconds, spent just before a window begins
+    _limits(settings, per_address=(5, 2))
+    client = APIClient()
+    time.sleep(2 - time.time() % 2 + 0.01)  # the start of a window
+    time.sleep(1.5)  # ...and most of it gone
+    spent = [_token_attempt(client, f"n{n}@example.com", "guess").status_code for n in range(5)]
+
+    # When the next window has just begun
+    time.sleep(2 - time.time() % 2 + 0.05)
+    refused = _token_attempt(client, "again@example.com", "guess")
+
+    # Then the attempts of the last 2 seconds still count: no second allowance at once
+    assert spent == [400] * 5
+    assert refused.status_code == 429
+
+
 def test_one_address_guessing_many_accounts_is_stopped_after_twenty_attempts():
     client = APIClient()
     statuses = [

@@ -18,6 +18,7 @@ from django.conf import settings
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from apps.accounts.models import User
 from tests.accounts.factories import make_user
 from tests.content.factories import make_post
 from tests.live import WsgiServer, embedded_env, shell_json
@@ -223,8 +224,8 @@ def test_spellings_of_the_host_make_no_new_cache_entries(wsgi_server):
     assert _cache_keys() == keys_after_one_visit
 
 
-def test_cached_token_lookups_hold_neither_the_token_nor_the_password_hash():
-    user = make_user()
+def test_cached_token_lookups_hold_the_user_id_not_the_token_nor_the_password_hash():
+    user = make_user(email="holder@example.com")
     token = Token.objects.create(user=user)
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
@@ -233,13 +234,22 @@ def test_cached_token_lookups_hold_neither_the_token_nor_the_password_hash():
 
     store = redis.Redis.from_url(settings.REDIS_CACHE_URL)
     token_keys = list(store.scan_iter(f"{settings.KEY_PREFIX}*auth:token:*"))
-    values = [store.get(key) for key in token_keys]
+    user_keys = list(store.scan_iter(f"{settings.KEY_PREFIX}*auth:user:*"))
+    token_entry, user_entry = store.get(token_keys[0]), store.get(user_keys[0])
 
-    assert len(token_keys) == 1
-    assert token.key.encode() not in values[0]
-    assert user.password.encode() not in values[0]
-    assert user.password.split("$")[-1].encode() not in values[0]
-    # Revoking the token still takes effect at once.
+    # The token's lookup keeps which user it belongs to, nothing of the user or the token
+    assert (len(token_keys), len(user_keys)) == (1, 1)
+    assert user_keys[0].endswith(f":{user.pk}".encode())
+    for entry in (token_entry, user_entry):
+        assert token.key.encode() not in entry
+        assert user.password.encode() not in entry
+        assert user.password.split("$")[-1].encode() not in entry
+    assert b"holder@example.com" not in token_entry
+    # Deactivating the user and revoking the token still take effect at once.
+    User.objects.filter(pk=user.pk).update(is_active=False)
+    assert client.get("/api/posts/").status_code == 401
+    User.objects.filter(pk=user.pk).update(is_active=True)
+    assert client.get("/api/posts/").status_code == 200
     Token.objects.filter(user=user).delete()
     assert client.get("/api/posts/").status_code == 401
 

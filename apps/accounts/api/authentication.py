@@ -1,14 +1,13 @@
 """API token authentication that remembers token lookups in the two-level cache.
 
-Every token request used to cost a database query for the token and its user. The lookup
-is now cached under the tags of the Token and User models, so revoking a token,
-deactivating or changing a user (any write to either table) invalidates every cached
-lookup on commit, in every process; an unknown token is never cached.
-
-What is cached is the user's id and the user's fields but the password hash, under a hash of
-the token: neither the token nor the password hash ever reaches Redis. A warm lookup builds
-the user from those values with no query (the password is a deferred field: read, it is
-loaded from the database; saved, the user writes only the fields it holds).
+Every token request used to cost a database query for the token and its user. Two cached
+entries replace it: the token's lookup holds the id of its user, under a hash of the token
+and the Token model's tag (revoking a token invalidates it); the user's entry holds the
+user's columns but the password hash, under the User model's tag (deactivating or changing
+any user invalidates it), shared by all the user's tokens. Neither the token nor the
+password hash ever reaches Redis, and an unknown token is never cached. A warm lookup
+builds the user from those values with no query (the password is a deferred field: read,
+it is loaded from the database; saved, the user writes only the fields it holds).
 """
 
 import hashlib
@@ -24,14 +23,15 @@ from apps.accounts.models import User
 from apps.caching.invalidation import has_uncommitted_writes, model_tag
 
 TOKEN_TTL = 300
-_TAGS = (model_tag(Token), model_tag(User))
+_TOKEN_TAGS = (model_tag(Token),)
+_USER_TAGS = (model_tag(User),)
 # The user's columns the cache keeps: all but the password hash. They name the key, so a
 # release with other columns never reads another's entries during a deploy.
 _CACHED_FIELDS = tuple(
     field.attname for field in User._meta.concrete_fields if field.name != "password"
 )
-_KEY_PREFIX = (
-    f"auth:token:{hashlib.blake2b(repr(_CACHED_FIELDS).encode(), digest_size=4).hexdigest()}:"
+_USER_KEY_PREFIX = (
+    f"auth:user:{hashlib.blake2b(repr(_CACHED_FIELDS).encode(), digest_size=4).hexdigest()}:"
 )
 
 
@@ -41,12 +41,17 @@ class CachedTokenAuthentication(TokenAuthentication):
     def authenticate_credentials(self, key):
         # A transaction that has just revoked a token, uncommitted, must already see it gone.
         if has_uncommitted_writes(connection):
-            values = _user_values(key)
+            values = _user_values(_token_user_id(key))
         else:
-            # remember() reads the tag versions before the query: a deactivation committed
-            # while the lookup runs leaves the entry stale at once, never for TOKEN_TTL.
-            cache_key = _KEY_PREFIX + hashlib.sha256(key.encode()).hexdigest()
-            values = cache.tags(*_TAGS).remember(cache_key, TOKEN_TTL, lambda: _user_values(key))
+            # remember() reads the tag versions before the query: a revocation or
+            # deactivation committed while the lookup runs leaves the entry stale at once.
+            token_key = "auth:token:" + hashlib.sha256(key.encode()).hexdigest()
+            user_id = cache.tags(*_TOKEN_TAGS).remember(
+                token_key, TOKEN_TTL, lambda: _token_user_id(key)
+            )
+            values = cache.tags(*_USER_TAGS).remember(
+                f"{_USER_KEY_PREFIX}{user_id}", TOKEN_TTL, lambda: _user_values(user_id)
+            )
         user = User.from_db(connection.alias, _CACHED_FIELDS, values)
         if not user.is_active:
             raise exceptions.AuthenticationFailed(_("User inactive or deleted."))
@@ -54,11 +59,17 @@ class CachedTokenAuthentication(TokenAuthentication):
         return (user, Token(key=key, user=user))
 
 
-def _user_values(key: str) -> tuple:
-    """The cached columns of the token's user; an unknown token fails (and is not cached)."""
-    values = (
-        Token.objects.filter(key=key).values_list(*(f"user__{name}" for name in _CACHED_FIELDS))
-    ).first()
+def _token_user_id(key: str) -> int:
+    """The id of the token's user; an unknown token fails (and is not cached)."""
+    user_id = Token.objects.filter(key=key).values_list("user_id", flat=True).first()
+    if user_id is None:
+        raise exceptions.AuthenticationFailed(_("Invalid token."))
+    return user_id
+
+
+def _user_values(user_id: int) -> tuple:
+    """The cached columns of the user; a user deleted meanwhile fails like its token."""
+    values = User.objects.filter(pk=user_id).values_list(*_CACHED_FIELDS).first()
     if values is None:
         raise exceptions.AuthenticationFailed(_("Invalid token."))
     return values

@@ -9,6 +9,7 @@ from django.contrib import admin
 from django.contrib.auth.views import PasswordChangeView
 from django.urls import reverse
 
+from apps.accounts import attempts
 from apps.accounts.forms import AdminCurrentPasswordChangeForm, AdminSignInForm
 
 
@@ -20,6 +21,11 @@ class _PasswordChangeView(PasswordChangeView):
 
 class KeelAdminSite(admin.AdminSite):
     login_form = AdminSignInForm
+
+    def login(self, request, extra_context=None):
+        response = super().login(request, extra_context)
+        attempts.remember_device(request, response)
+        return response
 
     def password_change(self, request, extra_context=None):
         """Django's view, with a form that checks the old password through the service."""

@@ -40,9 +40,10 @@ import contextlib
 import hashlib
 import math
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.conf import settings
+from django.core import signing
 from django.core.cache import caches
 
 from apps.accounts.errors import TooManyAttempts, TooManySignUps
@@ -129,12 +130,48 @@ def _limits() -> dict:
 # --- sign-in ----------------------------------------------------------------------------------
 
 
+# A browser that signed in to an account carries this signed cookie: its attempts on that
+# account count as the owner's wherever it connects from (a new network, a phone), so a
+# crowd of addresses using up the account's failures does not lock the owner's own
+# browsers out. API clients, which keep no cookies, are known by address only.
+DEVICE_COOKIE = "keel_device"
+_device_signer = signing.TimestampSigner(salt="keel.accounts.device")
+
+
+def _known_device(request, account: str) -> bool:
+    """Whether the request carries the device cookie of `account`, still within its days."""
+    raw = getattr(request, "COOKIES", {}).get(DEVICE_COOKIE)
+    if not raw:
+        return False
+    try:
+        held = _device_signer.unsign(raw, max_age=_limits()["known_address_days"] * 86400)
+    except signing.BadSignature:
+        return False
+    return held == account
+
+
+def remember_device(request, response) -> None:
+    """Give the browser that just signed in the device cookie of its account (sign-in views
+    call it on their response; `succeeded()` says which account)."""
+    account = getattr(request, "_keel_signed_in_account", None)
+    if account is not None:
+        response.set_cookie(
+            DEVICE_COOKIE,
+            _device_signer.sign(account),
+            max_age=_limits()["known_address_days"] * 86400,
+            secure=settings.SESSION_COOKIE_SECURE,
+            httponly=True,
+            samesite="Lax",
+        )
+
+
 @dataclass(frozen=True)
 class SignInAttempt:
     """One counted attempt; the caller reports a success, failures stay counted."""
 
     account: str
     address: str
+    request: object = field(default=None, compare=False, repr=False)
 
     @property
     def _failures_key(self) -> str:
@@ -153,10 +190,13 @@ class SignInAttempt:
         return f"signin:known:{self.account}:{_digest(self.address)}"
 
     def succeeded(self) -> None:
-        """Forget the account's failures and remember this address as the owner's."""
+        """Forget the account's failures and remember this address (and, through
+        `remember_device`, this browser) as the owner's."""
         store = _store()
         store.delete_many([self._failures_key, self._pair_key, self._gate_key])
         store.set(self._known_key, True, _limits()["known_address_days"] * 86400)
+        if self.request is not None:
+            self.request._keel_signed_in_account = self.account
 
 
 def _delay(number: int, limits: dict) -> int:
@@ -174,7 +214,7 @@ def begin_sign_in(*, account: str, request) -> SignInAttempt:
     """
     limits = _limits()
     address = address_group(client_address(request))
-    attempt = SignInAttempt(account=account, address=address)
+    attempt = SignInAttempt(account=account, address=address, request=request)
 
     per_address, window = limits["per_address"]
     wait = _within_window("signin:address", address, per_address, window)
@@ -188,7 +228,7 @@ def begin_sign_in(*, account: str, request) -> SignInAttempt:
 
     cool_off = limits["cool_off"]
     bound = limits["max_failures"]
-    if not store.get(attempt._known_key):
+    if not (store.get(attempt._known_key) or _known_device(request, account)):
         bound -= limits["known_address_reserve"]
     # Counted first and taken back on refusal, so concurrent attempts cannot pass together.
     if _count(attempt._failures_key, cool_off) > bound:

@@ -9,7 +9,7 @@ from django.shortcuts import redirect, render, resolve_url
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 
-from apps.accounts import services
+from apps.accounts import attempts, services
 from apps.accounts.errors import InvalidDisplayName, TooManyAttempts
 from apps.accounts.forms import SignInForm, SignUpForm
 
@@ -65,6 +65,11 @@ class SignInView(auth_views.LoginView):
     template_name = "accounts/signin.html"
     form_class = SignInForm
     redirect_authenticated_user = True
+
+    def form_valid(self, form) -> HttpResponse:
+        response = super().form_valid(form)
+        attempts.remember_device(self.request, response)
+        return response
 
 
 class SignOutView(auth_views.LogoutView):

@@ -14,6 +14,7 @@ from django.core.cache import caches
 from django.test import Client
 from rest_framework.test import APIClient
 
+from apps.accounts.attempts import DEVICE_COOKIE
 from apps.accounts.models import User
 from tests.accounts.factories import PASSWORD, make_user
 
@@ -294,3 +295,73 @@ def test_the_owner_gets_one_sign_up_notice_however_many_addresses_try():
     assert [message.subject for message in notices] == [
         "Someone tried to sign up to Keel with your address"
     ]
+
+
+def _crowd_uses_up_the_unknown_addresses_share(email: str) -> list[int]:
+    return [
+        _token(email, f"guess{n}", f"203.0.113.{host}") for host in range(1, 41) for n in range(5)
+    ]
+
+
+def _web_sign_in(browser: Client, email: str, address: str):
+    return browser.post(
+        "/accounts/signin/", {"username": email, "password": PASSWORD}, REMOTE_ADDR=address
+    )
+
+
+def test_the_owners_browser_is_not_locked_out_on_a_new_network():
+    # Given the owner signed in once with this browser, and signed out
+    owner = make_user(email="owner@example.com")
+    browser = Client()
+    first = _web_sign_in(browser, owner.email, OWNER_ADDRESS)
+    assert first.status_code == 302
+    assert first.cookies[DEVICE_COOKIE]["httponly"]
+    browser.post("/accounts/signout/")
+
+    # When a crowd of addresses uses up every failure unknown addresses may try
+    crowd = _crowd_uses_up_the_unknown_addresses_share(owner.email)
+    # ...a stranger's browser on a new address is refused, the right password too
+    stranger = _web_sign_in(Client(), owner.email, "192.0.2.200")
+    # ...while the owner's browser, now on a network it never used, signs in
+    again = _web_sign_in(browser, owner.email, "192.0.2.201")
+
+    assert crowd.count(400) == 90
+    assert stranger.status_code == 200
+    assert "Too many sign-in attempts" in stranger.text
+    assert again.status_code == 302
+
+
+def test_a_device_cookie_counts_only_for_its_own_account():
+    # Given a browser that signed in to one account
+    mine = make_user(email="mine@example.com")
+    theirs = make_user(email="theirs@example.com")
+    browser = Client()
+    assert _web_sign_in(browser, mine.email, OWNER_ADDRESS).status_code == 302
+    browser.post("/accounts/signout/")
+    assert _crowd_uses_up_the_unknown_addresses_share(theirs.email).count(400) == 90
+
+    # When it tries the other account from a new address, or carries a forged cookie
+    browser_tries = _web_sign_in(browser, theirs.email, "192.0.2.201")
+    forged = Client()
+    forged.cookies[DEVICE_COOKIE] = f"user:{theirs.pk}:forged:signature"
+    forged_tries = _web_sign_in(forged, theirs.email, "192.0.2.202")
+
+    # Then neither counts as the owner's
+    assert "Too many sign-in attempts" in browser_tries.text
+    assert "Too many sign-in attempts" in forged_tries.text
+
+
+def test_every_browser_sign_in_door_gives_the_device_cookie():
+    owner = User.objects.create_superuser("owner@example.com", PASSWORD)
+
+    web = _web_sign_in(Client(), owner.email, OWNER_ADDRESS)
+    rest = APIClient().post(
+        "/api/auth/session/", {"email": owner.email, "password": PASSWORD}, format="json"
+    )
+    admin = Client().post(
+        "/admin/login/?next=/admin/", {"username": owner.email, "password": PASSWORD}
+    )
+
+    assert (web.status_code, rest.status_code, admin.status_code) == (302, 200, 302)
+    for response in (web, rest, admin):
+        assert response.cookies[DEVICE_COOKIE].value.startswith(f"user:{owner.pk}:")

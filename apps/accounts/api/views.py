@@ -10,7 +10,7 @@ from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from apps.accounts import services
+from apps.accounts import attempts, services
 from apps.accounts.api.serializers import (
     CredentialsSerializer,
     SessionSerializer,
@@ -123,7 +123,9 @@ class SessionView(APIView):
             email=data["email"], password=data["password"], request=request
         )
         login(request, user)
-        return Response(UserSerializer(user).data)
+        response = Response(UserSerializer(user).data)
+        attempts.remember_device(request, response)
+        return response
 
     @extend_schema(
         operation_id="auth_session_destroy",

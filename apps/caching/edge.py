@@ -8,7 +8,9 @@ construction: a GET of an anonymous request that sets no cookie. The wrapper sto
 responses in the two-level cache under their tags, and answers later anonymous GETs for
 the same key without entering Django at all. Any write to a model in the tags invalidates
 the entries on commit (the same tag versions as the query cache), so a cached page never
-outlives the data it shows.
+outlives the data it shows: a page is stored under the tag versions read before it was
+rendered, so a write committed while it renders leaves it stale at once (but for a path's
+very first fill, which learns the tags from the response).
 
 The key is the scheme (as Django reads it, through `SECURE_PROXY_SSL_HEADER`), host, path,
 the declared query parameters alone (apps/caching/query_params.py) and, only for a view
@@ -157,7 +159,7 @@ class EdgeCache:
                 return [b""] if method == "HEAD" else [body]
         if method == "HEAD":
             return self._pass(environ, start_response, "miss")
-        return self._fill(environ, start_response, scheme, path, query)
+        return self._fill(environ, start_response, scheme, path, query, route)
 
     def _carries_credentials(self, environ: dict[str, Any]) -> bool:
         if "HTTP_AUTHORIZATION" in environ:
@@ -208,8 +210,14 @@ class EdgeCache:
 
         return self.application(environ, start)
 
-    def _fill(self, environ, start_response, scheme: str, path: str, query: str) -> Iterable[bytes]:
+    def _fill(
+        self, environ, start_response, scheme: str, path: str, query: str, known: Route | None
+    ) -> Iterable[bytes]:
         captured: dict[str, Any] = {}
+        # The tag versions before Django reads the data: a write committed while the page
+        # renders then leaves the stored page stale at once. A path's first fill learns its
+        # tags from the response, so it can only read them afterwards.
+        as_of = cache.tags(*known.tags).snapshot() if known is not None else None
 
         def start(status, headers, exc_info=None):
             captured["status"], captured["headers"] = status, headers
@@ -244,7 +252,9 @@ class EdgeCache:
         ):
             kept = [(k, v) for k, v in captured["headers"] if k.lower() not in _STRIPPED]
             entry = (captured["status"], kept, body)
-            cache.tags(*route.tags).set(self._key(scheme, environ, route), entry, ttl)
+            if known is None or known.tags != route.tags:
+                as_of = None
+            cache.tags(*route.tags).set(self._key(scheme, environ, route), entry, ttl, as_of=as_of)
         return [body]
 
     def _remember_route(self, path: str, route: Route) -> None:

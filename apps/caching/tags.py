@@ -137,10 +137,17 @@ class TaggedCache:
         state, value = self._lookup(self.cache.make_key(key, version))
         return default if state is MISSING else value
 
-    def set(self, key, value, timeout=DEFAULT_TIMEOUT, version=None) -> None:
+    def set(self, key, value, timeout=DEFAULT_TIMEOUT, version=None, *, as_of=None) -> None:
+        """Store `value` under these tags. `as_of`: the tag versions (`snapshot()`) read
+        before the data behind `value` was; a write committed in between then leaves the
+        entry stale at once, instead of being stored as fresh."""
         full = self.cache.make_key(key, version)
         timeout = self.cache.get_redis_timeout(timeout)
-        self._store(full, value, self._versions(), timeout, None)
+        self._store(full, value, self._versions() if as_of is None else as_of, timeout, None)
+
+    def snapshot(self) -> tuple[int, ...]:
+        """The tags' current versions, for a later `set(..., as_of=)`."""
+        return self._versions()
 
     def delete(self, key, version=None) -> bool:
         return self.cache.delete(key, version=version)

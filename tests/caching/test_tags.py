@@ -95,3 +95,16 @@ def test_tag_lookups_are_counted_per_tag():
         cache.tags("stats-tag").remember("feed", 60, compute)
 
     assert counts() == (hits + 2, misses + 1)
+
+
+def test_a_value_set_as_of_a_snapshot_is_stale_if_its_tag_moved_since():
+    # Given a page rendered from data read after a snapshot of its tags' versions
+    tagged = cache.tags("posts")
+    before_reading = tagged.snapshot()
+    # When a write to that data is committed while the page renders
+    invalidate_tags("posts")
+    tagged.set("page", "rendered before the write", 60, as_of=before_reading)
+    # Then the page is not served; one rendered after the write is
+    assert tagged.get("page") is None
+    tagged.set("page", "rendered after the write", 60, as_of=tagged.snapshot())
+    assert tagged.get("page") == "rendered after the write"

@@ -41,17 +41,9 @@ class CachedTokenAuthentication(TokenAuthentication):
     def authenticate_credentials(self, key):
         # A transaction that has just revoked a token, uncommitted, must already see it gone.
         if has_uncommitted_writes(connection):
-            values = _user_values(_token_user_id(key))
+            values = _token_row(key)[1:]
         else:
-            # remember() reads the tag versions before the query: a revocation or
-            # deactivation committed while the lookup runs leaves the entry stale at once.
-            token_key = "auth:token:" + hashlib.sha256(key.encode()).hexdigest()
-            user_id = cache.tags(*_TOKEN_TAGS).remember(
-                token_key, TOKEN_TTL, lambda: _token_user_id(key)
-            )
-            values = cache.tags(*_USER_TAGS).remember(
-                f"{_USER_KEY_PREFIX}{user_id}", TOKEN_TTL, lambda: _user_values(user_id)
-            )
+            values = _cached_user_values(key)
         user = User.from_db(connection.alias, _CACHED_FIELDS, values)
         if not user.is_active:
             raise exceptions.AuthenticationFailed(_("User inactive or deleted."))
@@ -59,12 +51,41 @@ class CachedTokenAuthentication(TokenAuthentication):
         return (user, Token(key=key, user=user))
 
 
-def _token_user_id(key: str) -> int:
-    """The id of the token's user; an unknown token fails (and is not cached)."""
-    user_id = Token.objects.filter(key=key).values_list("user_id", flat=True).first()
-    if user_id is None:
+def _cached_user_values(key: str) -> tuple:
+    """The token's user's columns, through the two entries (see the module docstring).
+
+    Each entry is stored under the tag versions read before its data was (remember() does
+    it, and so does the cold path by hand), so a revocation or deactivation committed while
+    the lookup runs leaves it stale at once. Cold, one query reads the token and its user.
+    """
+    users = cache.tags(*_USER_TAGS)
+    cold: dict = {}
+
+    def look_up_token() -> int:
+        cold["as_of"] = users.snapshot()
+        row = _token_row(key)
+        cold["values"] = row[1:]
+        return row[0]
+
+    token_key = "auth:token:" + hashlib.sha256(key.encode()).hexdigest()
+    user_id = cache.tags(*_TOKEN_TAGS).remember(token_key, TOKEN_TTL, look_up_token)
+    user_key = f"{_USER_KEY_PREFIX}{user_id}"
+    if "values" in cold:
+        users.set(user_key, cold["values"], TOKEN_TTL, as_of=cold["as_of"])
+        return cold["values"]
+    return users.remember(user_key, TOKEN_TTL, lambda: _user_values(user_id))
+
+
+def _token_row(key: str) -> tuple:
+    """(user id, *the user's cached columns) of a token; an unknown token fails."""
+    row = (
+        Token.objects.filter(key=key)
+        .values_list("user_id", *(f"user__{name}" for name in _CACHED_FIELDS))
+        .first()
+    )
+    if row is None:
         raise exceptions.AuthenticationFailed(_("Invalid token."))
-    return user_id
+    return row
 
 
 def _user_values(user_id: int) -> tuple:

@@ -55,27 +55,40 @@ def nul_in_query(request: HttpRequest) -> HttpResponse:
 
 
 def _bad_request(request: HttpRequest, detail: str) -> HttpResponse:
-    if request.path.startswith("/api/"):
-        return _problem(400, "Bad Request", detail, code="bad_request")
-    if request.path.startswith("/graphql/"):
-        return JsonResponse({"errors": [{"message": detail}]}, status=400)
-    return _error_page(400, "Bad request", f"{detail} Please go back and try again.")
+    return _refusal(
+        request,
+        400,
+        detail=detail,
+        code="bad_request",
+        heading="Bad request",
+        page_message=f"{detail} Please go back and try again.",
+    )
 
 
 def request_too_large(request: HttpRequest) -> HttpResponse:
     """413 in the format of the surface asked: a problem, a GraphQL error, or a page."""
     limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
-    detail = f"The request body is larger than the {limit} bytes this server accepts."
-    if request.path.startswith("/api/"):
-        return _problem(413, HTTPStatus(413).phrase, detail, code="request_too_large")
-    if request.path.startswith("/graphql/"):
-        return JsonResponse({"errors": [{"message": detail}]}, status=413)
-    return _error_page(
+    return _refusal(
+        request,
         413,
-        "Too much to send",
-        f"What you sent is larger than this site accepts (at most {limit // 1024} KiB). "
-        "Please shorten it and try again.",
+        detail=f"The request body is larger than the {limit} bytes this server accepts.",
+        code="request_too_large",
+        heading="Too much to send",
+        page_message=f"What you sent is larger than this site accepts (at most {limit // 1024} "
+        "KiB). Please shorten it and try again.",
     )
+
+
+def _refusal(
+    request: HttpRequest, status: int, *, detail: str, code: str, heading: str, page_message: str
+) -> HttpResponse:
+    """A refused request in its surface's format: a problem on /api/, a GraphQL error on
+    /graphql/, a standalone page elsewhere."""
+    if request.path.startswith("/api/"):
+        return _problem(status, HTTPStatus(status).phrase, detail, code=code)
+    if request.path.startswith("/graphql/"):
+        return JsonResponse({"errors": [{"message": detail}]}, status=status)
+    return _error_page(status, heading, page_message)
 
 
 def server_error(request: HttpRequest) -> HttpResponse:

@@ -1,16 +1,20 @@
-"""Domain errors raised by account services."""
+"""Domain errors raised by account services (the error model: apps/kernel/errors.py)."""
+
+from apps.kernel.errors import DomainError
 
 
-class AccountError(Exception):
-    """Base class of account errors; `code` is stable for API clients."""
-
+class AccountError(DomainError):
     code = "account_error"
+    title = "Account error"
 
 
 class EmailTaken(AccountError):
     """Raised to staff tools only: public sign-up answers the same for a taken address."""
 
     code = "email_taken"
+    status = 409
+    title = "E-mail address taken"
+    field = "email"
 
     def __init__(self, email: str) -> None:
         super().__init__(f"An account with the e-mail {email} already exists.")
@@ -18,27 +22,31 @@ class EmailTaken(AccountError):
 
 class InvalidDisplayName(AccountError):
     code = "invalid_display_name"
+    status = 422
+    title = "Invalid display name"
     field = "display_name"
-
-    def __init__(self) -> None:
-        super().__init__("The display name may not contain control characters.")
+    default_message = "The display name may not contain control characters."
 
 
 class InvalidCredentials(AccountError):
     code = "invalid_credentials"
-
-    def __init__(self) -> None:
-        super().__init__("The e-mail or password is incorrect.")
+    title = "Invalid credentials"
+    default_message = "The e-mail or password is incorrect."
 
 
 class TooManyAttempts(AccountError):
     code = "too_many_attempts"
+    status = 429
+    title = "Too many attempts"
     what = "sign-in attempts"
 
     def __init__(self, retry_after: int) -> None:
         unit = "second" if retry_after == 1 else "seconds"
         super().__init__(f"Too many {self.what}. Try again in {retry_after} {unit}.")
         self.retry_after = retry_after
+
+    def headers(self) -> dict[str, str]:
+        return {"Retry-After": str(self.retry_after)}
 
 
 class TooManySignUps(TooManyAttempts):

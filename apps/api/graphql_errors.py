@@ -5,18 +5,13 @@ import logging
 import graphene
 from graphql import GraphQLError
 
-from apps.accounts.errors import AccountError
-from apps.content.errors import ContentError
+from apps.kernel.errors import DomainError, NotSignedIn
 
 logger = logging.getLogger(__name__)
 
 # Codes of the GraphQL surface itself; every other code is a domain error's `.code`.
-UNAUTHENTICATED = "unauthenticated"
 NOT_FOUND = "not_found"
 INTERNAL_ERROR = "internal_error"
-
-# Errors the services raise on purpose; anything else is a bug and surfaces as a GraphQL error.
-DOMAIN_ERRORS = (AccountError, ContentError)
 
 
 class Error(graphene.ObjectType):
@@ -37,15 +32,15 @@ class MutationFailed(Exception):
         self.errors = list(errors)
 
 
-def error_from_domain(exc: Exception) -> Error:
-    return Error(field=getattr(exc, "field", None), message=str(exc), code=exc.code)
+def error_from_domain(exc: DomainError) -> Error:
+    return Error(field=exc.field, message=str(exc), code=exc.code)
 
 
 def require_user(info):
     """The signed-in user of this request; anonymous callers get the `unauthenticated` error."""
     user = info.context.user
     if not user.is_authenticated:
-        raise MutationFailed(Error(field=None, message="Sign in to do this.", code=UNAUTHENTICATED))
+        raise NotSignedIn()
     return user
 
 
@@ -88,7 +83,7 @@ class KeelMutation(graphene.Mutation):
             return cls.perform(info, **arguments)
         except MutationFailed as failure:
             return cls(errors=failure.errors)
-        except DOMAIN_ERRORS as exc:
+        except DomainError as exc:
             return cls(errors=[error_from_domain(exc)])
 
     @classmethod
@@ -111,7 +106,7 @@ def public_error(error: GraphQLError) -> GraphQLError:
     original = error.original_error
     if original is None or isinstance(original, GraphQLError):
         return error
-    if isinstance(original, DOMAIN_ERRORS):
+    if isinstance(original, DomainError):
         extensions = {**(error.extensions or {}), "code": original.code}
         return GraphQLError(error.message, error.nodes, path=error.path, extensions=extensions)
     logger.error(

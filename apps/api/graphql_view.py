@@ -29,10 +29,10 @@ from graphql.language import (
     SelectionSetNode,
 )
 from graphql.validation import ValidationContext, ValidationRule
-from rest_framework.authentication import CSRFCheck
+from rest_framework.authentication import CSRFCheck, SessionAuthentication
 from rest_framework.exceptions import AuthenticationFailed
+from rest_framework.settings import api_settings
 
-from apps.accounts.api.authentication import CachedTokenAuthentication
 from apps.api.graphql_cost import PageSizeLimits, document_cost
 from apps.api.graphql_errors import public_error
 from apps.api.graphql_fragments import fragments_in_dependency_order
@@ -159,6 +159,22 @@ def _refusal(status: int, message: str, **headers: str) -> JsonResponse:
     return JsonResponse({"errors": [{"message": message}]}, status=status, headers=headers)
 
 
+def _authenticate_by_header(request):
+    """(user, auth) from the first of REST's authentication classes that reads a header.
+
+    The same classes as the REST API (REST_FRAMEWORK["DEFAULT_AUTHENTICATION_CLASSES"]), so
+    a token accepted there is accepted here; the session one is left to Django's middleware,
+    which has already run, and to the CSRF check that goes with it.
+    """
+    for authentication_class in api_settings.DEFAULT_AUTHENTICATION_CLASSES:
+        if issubclass(authentication_class, SessionAuthentication):
+            continue
+        authenticated = authentication_class().authenticate(request)
+        if authenticated is not None:
+            return authenticated
+    return None
+
+
 class KeelGraphQLView(GraphQLView):
     """GraphQL over HTTP for browsers (session cookie) and API clients (`Authorization: Token`).
 
@@ -189,7 +205,7 @@ class KeelGraphQLView(GraphQLView):
 
     def dispatch(self, request, *args, **kwargs):
         try:
-            by_token = CachedTokenAuthentication().authenticate(request)
+            by_token = _authenticate_by_header(request)
         except AuthenticationFailed as exc:
             return _refusal(401, str(exc.detail), **{"WWW-Authenticate": "Token"})
         if by_token is not None:

@@ -17,34 +17,11 @@ from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.views import set_rollback
 
-from apps.accounts.errors import AccountError, EmailTaken, InvalidCredentials, TooManyAttempts
-from apps.content.errors import (
-    CommentsClosed,
-    ContentError,
-    InvalidContent,
-    NotPostAuthor,
-    PostAlreadyPublished,
-    PostNotFound,
-)
+from apps.kernel.errors import DomainError
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 GENERIC_TYPE = "about:blank"
 VALIDATION_CODE = "invalid"
-
-# Domain error -> (HTTP status, title). Looked up along the error's MRO, so a new subclass
-# falls back to its app's base error until it gets an entry of its own.
-DOMAIN_PROBLEMS: dict[type[Exception], tuple[int, str]] = {
-    PostNotFound: (404, "Post not found"),
-    NotPostAuthor: (403, "Not the author of the post"),
-    PostAlreadyPublished: (409, "Post already published"),
-    CommentsClosed: (409, "Comments closed"),
-    InvalidContent: (422, "Invalid content"),
-    ContentError: (400, "Content error"),
-    EmailTaken: (409, "E-mail address taken"),
-    InvalidCredentials: (400, "Invalid credentials"),
-    TooManyAttempts: (429, "Too many attempts"),
-    AccountError: (400, "Account error"),
-}
 
 
 def problem_type(code: str) -> str:
@@ -84,25 +61,22 @@ def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Respon
 
 
 def _domain_problem(exc: Exception) -> Response | None:
-    for cls in type(exc).__mro__:
-        if cls in DOMAIN_PROBLEMS:
-            status, title = DOMAIN_PROBLEMS[cls]
-            break
-    else:
+    """A `DomainError` as its class describes it (apps/kernel/errors.py); None for others."""
+    if not isinstance(exc, DomainError):
         return None
-    code = getattr(exc, "code", "error")
+    headers = exc.headers()
+    if exc.status == 401:
+        # RFC 9110: a 401 names a scheme the client can use.
+        headers.setdefault("WWW-Authenticate", "Token")
     errors = None
-    headers = {}
-    if isinstance(exc, TooManyAttempts):
-        headers["Retry-After"] = str(exc.retry_after)
-    if isinstance(exc, InvalidContent):
-        errors = [{"field": exc.field, "message": str(exc), "code": code}]
+    if exc.field is not None:
+        errors = [{"field": exc.field, "message": str(exc), "code": exc.code}]
     return problem_response(
-        status=status,
-        title=title,
-        type_=problem_type(code),
+        status=exc.status,
+        title=exc.title,
+        type_=problem_type(exc.code),
         detail=str(exc),
-        code=code,
+        code=exc.code,
         errors=errors,
         headers=headers,
     )

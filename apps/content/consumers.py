@@ -4,10 +4,8 @@ from channels.db import database_sync_to_async
 
 from apps.content.realtime import post_group
 from apps.content.selectors import can_view_post
+from apps.kernel.errors import NotAllowed
 from apps.realtime.consumers import JsonSocketConsumer
-
-# Close code for "you may not see this": websocket codes 4000-4999 are the application's.
-CLOSE_FORBIDDEN = 4403
 
 
 class PostEventsConsumer(JsonSocketConsumer):
@@ -24,11 +22,7 @@ class PostEventsConsumer(JsonSocketConsumer):
         self.post_id = int(self.scope["url_route"]["kwargs"]["post_id"])
         user = self.scope.get("user")
         if not await database_sync_to_async(can_view_post)(user, self.post_id):
-            # Accept, then close with our code: a refused handshake reaches browsers only as
-            # an anonymous 1006, and the page could not tell "forbidden" from "network".
-            await self.accept()
-            await self.close(code=CLOSE_FORBIDDEN)
-            return
+            raise NotAllowed()  # closes with 4403 (JsonSocketConsumer)
         await self.join_group(post_group(self.post_id))
         await self.accept()
 

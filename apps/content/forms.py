@@ -3,18 +3,9 @@
 from django import forms
 
 from apps.content import rules
-from apps.content.errors import InvalidContent
 
 
-class ContentForm(forms.Form):
-    """A content page's form: it shows a service's InvalidContent next to the field it is about."""
-
-    def add_content_error(self, error: InvalidContent) -> None:
-        # An error about a field the form lacks is shown above the form.
-        self.add_error(error.field if error.field in self.fields else None, str(error))
-
-
-class PostForm(ContentForm):
+class PostForm(forms.Form):
     title = forms.CharField(
         label="Title",
         # Length and blank checks are the services' (rules.clean_title); the form only parses.
@@ -48,7 +39,7 @@ class PostForm(ContentForm):
         }
 
 
-class CommentForm(ContentForm):
+class CommentForm(forms.Form):
     body = forms.CharField(
         label="Your comment",
         required=False,

@@ -3,8 +3,7 @@ and turn domain errors into form errors or messages, keeping what the user typed
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
@@ -12,32 +11,13 @@ from django.views.decorators.http import require_POST
 from apps.caching.edge import edge_cached, mark_for_edge, surrogate_keys
 from apps.content import rules, selectors, services
 from apps.content.cache_tags import CONTENT_MODELS, EDGE_TTL
-from apps.content.errors import (
-    CommentsClosed,
-    InvalidContent,
-    NotPostAuthor,
-    PostAlreadyPublished,
-    PostNotFound,
-)
+from apps.content.errors import CommentsClosed, InvalidContent, PostAlreadyPublished
 from apps.content.forms import CommentForm, PostForm
 from apps.content.models import Post
+from apps.kernel.web import show_as_message, show_on_form
 
-
-def _visible_post(request: HttpRequest, slug: str) -> Post:
-    try:
-        return selectors.post_for_viewer(request.user, slug=slug)
-    except PostNotFound as error:
-        raise Http404(str(error)) from error
-
-
-def _editable_post(request: HttpRequest, slug: str) -> Post:
-    """The post if the user wrote it; 404 if they may not see it, 403 if it is someone else's."""
-    try:
-        return selectors.post_for_editing(request.user, slug=slug)
-    except PostNotFound as error:
-        raise Http404(str(error)) from error
-    except NotPostAuthor as error:
-        raise PermissionDenied(str(error)) from error
+# A domain error these views do not catch (PostNotFound, NotPostAuthor...) becomes the error
+# page of its status (apps/kernel/web.py).
 
 
 _FEED_TAGS = surrogate_keys(CONTENT_MODELS)
@@ -97,7 +77,7 @@ def _render_post(
 
 @edge_cached(ttl=EDGE_TTL, tags=CONTENT_MODELS, params=())
 def post_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    return _render_post(request, _visible_post(request, slug))
+    return _render_post(request, selectors.post_for_viewer(request.user, slug=slug))
 
 
 @login_required
@@ -114,7 +94,7 @@ def post_create(request: HttpRequest) -> HttpResponse:
                 publish_now=publish_now,
             )
         except InvalidContent as error:
-            form.add_content_error(error)
+            show_on_form(form, error)
         else:
             messages.success(request, "Your post is published." if publish_now else "Draft saved.")
             return redirect("content:post", slug=post.slug)
@@ -123,7 +103,7 @@ def post_create(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def post_edit(request: HttpRequest, slug: str) -> HttpResponse:
-    post = _editable_post(request, slug)
+    post = selectors.post_for_editing(request.user, slug=slug)
     if request.method != "POST":
         form = PostForm(initial=PostForm.initial_for(post))
         return render(request, "content/post_form.html", {"form": form, "post": post})
@@ -138,7 +118,7 @@ def post_edit(request: HttpRequest, slug: str) -> HttpResponse:
                 tags=form.cleaned_data["tags"],
             )
         except InvalidContent as error:
-            form.add_content_error(error)
+            show_on_form(form, error)
         else:
             messages.success(request, "Your changes are saved.")
             return redirect("content:post", slug=post.slug)
@@ -150,11 +130,9 @@ def post_edit(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 @require_POST
 def post_publish(request: HttpRequest, slug: str) -> HttpResponse:
-    post = _visible_post(request, slug)
+    post = selectors.post_for_viewer(request.user, slug=slug)
     try:
         services.publish_post(post=post, actor=request.user)
-    except NotPostAuthor as error:
-        raise PermissionDenied(str(error)) from error
     except PostAlreadyPublished as error:
         messages.info(request, str(error))
     else:
@@ -165,7 +143,7 @@ def post_publish(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 @require_POST
 def comment_create(request: HttpRequest, slug: str) -> HttpResponse:
-    post = _visible_post(request, slug)
+    post = selectors.post_for_viewer(request.user, slug=slug)
     form = CommentForm(request.POST)
     if form.is_valid():
         try:
@@ -173,10 +151,10 @@ def comment_create(request: HttpRequest, slug: str) -> HttpResponse:
                 post=post, author=request.user, body=form.cleaned_data["body"]
             )
         except InvalidContent as error:
-            form.add_content_error(error)
+            show_on_form(form, error)
         except CommentsClosed as error:
             # A draft's page has no comment form to show the error in.
-            messages.error(request, str(error))
+            show_as_message(request, error)
             return redirect("content:post", slug=post.slug)
         else:
             post_url = reverse("content:post", kwargs={"slug": post.slug})

@@ -6,6 +6,7 @@ import logging
 from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
+from apps.kernel.errors import DomainError
 from apps.realtime.close_codes import INVALID_PAYLOAD, UNSUPPORTED_DATA
 
 logger = logging.getLogger(__name__)
@@ -27,6 +28,12 @@ class JsonSocketConsumer(AsyncJsonWebsocketConsumer):
     after leaving its groups. Join groups with `join_group`; they are left on every way
     out, a crash of the consumer included. Size and rate limits apply to every socket in
     front of the consumers (`apps.realtime.limits`).
+
+    Domain errors (apps/kernel/errors.py) need no handling in a consumer: raised from
+    `connect`, the socket is accepted and closed with the error's `close_code` (4000 + its
+    HTTP status: 4403, 4404...), which browsers can read, unlike a refused handshake (1006);
+    raised while handling a frame, the client gets `{"type": "error", "code", "message",
+    "field"}` and the socket stays open.
     """
 
     max_json_depth = 32
@@ -36,6 +43,13 @@ class JsonSocketConsumer(AsyncJsonWebsocketConsumer):
             await super().__call__(scope, receive, send)
         finally:
             await self.leave_groups()
+
+    async def websocket_connect(self, message) -> None:
+        try:
+            await super().websocket_connect(message)
+        except DomainError as error:
+            await self.accept()
+            await self.close(code=error.close_code)
 
     async def join_group(self, group: str) -> None:
         await self.channel_layer.group_add(group, self.channel_name)
@@ -62,7 +76,12 @@ class JsonSocketConsumer(AsyncJsonWebsocketConsumer):
             await self.leave_groups()
             await self.close(code=invalid.close_code)
             raise StopConsumer from None
-        await self.receive_json(content, **kwargs)
+        try:
+            await self.receive_json(content, **kwargs)
+        except DomainError as error:
+            await self.send_json(
+                {"type": "error", "code": error.code, "message": str(error), "field": error.field}
+            )
 
     def parse_frame(self, text_data: str | None) -> dict:
         if text_data is None:

@@ -19,7 +19,6 @@ from apps.accounts.api.serializers import (
     TokenSerializer,
     UserSerializer,
 )
-from apps.accounts.errors import InvalidDisplayName
 from apps.api.problems import problem_responses
 from apps.api.validation import validated_data
 
@@ -39,10 +38,6 @@ class SignUpView(APIView):
         data = validated_data(SignUpSerializer, request.data)
         try:
             services.sign_up(**data, request=request)
-        except InvalidDisplayName as exc:
-            raise serializers.ValidationError(
-                {exc.field: [serializers.ErrorDetail(str(exc), code=exc.code)]}
-            ) from exc
         except DjangoValidationError as exc:
             # The password validators speak through Django's ValidationError; keep their
             # codes (password_too_short, ...) so clients can tell them apart.

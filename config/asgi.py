@@ -16,7 +16,7 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 
 from apps.realtime.limits import WebsocketLimits  # noqa: E402
 from apps.realtime.origins import SameOriginValidator  # noqa: E402
-from config.routing import websocket_urlpatterns  # noqa: E402
+from apps.realtime.routing import websocket_urlpatterns  # noqa: E402
 
 # Outermost first: the Origin check costs nothing; the limits (apps/realtime/limits.py)
 # count the client before the session is read from the database.
@@ -24,7 +24,7 @@ application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
         "websocket": SameOriginValidator(
-            WebsocketLimits(AuthMiddlewareStack(URLRouter(websocket_urlpatterns)))
+            WebsocketLimits(AuthMiddlewareStack(URLRouter(websocket_urlpatterns())))
         ),
     }
 )

@@ -6,6 +6,11 @@ class AccountsConfig(AppConfig):
     name = "apps.accounts"
     label = "accounts"
     verbose_name = "Accounts"
+    # What the app plugs into the platform (apps/kernel/declarations.py).
+    rest_urls = "apps.accounts.api.urls"
+    graphql_schema = "apps.accounts.schema"
+    # Token authentication caches token lookups and their users.
+    cached_models = ("accounts.User", "authtoken.Token")
 
 
 class KeelAdminConfig(admin_apps.AdminConfig):

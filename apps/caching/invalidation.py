@@ -9,20 +9,27 @@ invalidated after the transaction commits, never before (a reader between the wr
 the commit must not cache data that may still roll back). Writes that roll back invalidate
 nothing.
 
-Every process must watch the same tables, whether or not it ever reads through the cache
-(a Celery worker writes what the web process caches), so `watch_all_models()` runs at
-start-up in every process and watches every model except the write-heavy bookkeeping ones
-that nothing caches (sessions, the outbox, the beat schedule...): those never cost a Redis
-round trip.
+Which models are watched is declared by the apps: each lists, in its AppConfig's
+`cached_models` (apps/kernel/declarations.py), the models whose writes must invalidate what
+it caches, its own or others' (the content app shows authors' names, so it lists the user
+model). Every process must watch the same tables, whether or not it ever reads through the
+cache (a Celery worker writes what the web process caches), so `watch_declared_models()`
+runs at start-up in every process. Writes to models nobody declares (sessions, the outbox,
+a busy table of a new app) never cost a Redis round trip. Storing a cache entry under the
+tag of a model nobody declared is refused (`TaggedCache.set`): it would never be
+invalidated.
 """
 
 import re
 from collections.abc import Iterable
 
 from django.apps import apps
+from django.core.cache import cache
 from django.db import models
 from django.db.backends.signals import connection_created
 from django.dispatch import receiver
+
+from apps.kernel.declarations import declarations
 
 # INSERT INTO "t", UPDATE "t", DELETE FROM "t" (quoted or not, optionally schema-qualified),
 # with the conflict clauses Django writes on SQLite (`INSERT OR IGNORE INTO` for
@@ -37,33 +44,24 @@ _WRITE = re.compile(
 # table name -> the model tags a write to it invalidates, for watched models only.
 _watched_tables: dict[str, frozenset[str]] = {}
 _watched_models: set[type[models.Model]] = set()
+_watched_tags: set[str] = set()
+MODEL_TAG_PREFIX = "model:"
 
 
 def model_tag(model: type[models.Model]) -> str:
     """The cache tag every write to `model`'s table invalidates: `model:<app_label>.<name>`."""
-    return f"model:{model._meta.label_lower}"
+    return f"{MODEL_TAG_PREFIX}{model._meta.label_lower}"
 
 
-# Models whose writes never invalidate anything: written often, never read through a cache.
-UNWATCHED = frozenset(
-    {
-        "sessions.session",
-        "admin.logentry",
-        "events.outboxevent",
-        "events.subscriberrun",
-        "realtime.broadcastmessage",
-    }
-)
-UNWATCHED_APPS = frozenset({"django_celery_beat", "contenttypes"})
+def watch_declared_models() -> None:
+    """Watch every model an installed app declares in `cached_models` (from AppConfig.ready)."""
+    for _app_config, labels in declarations("cached_models"):
+        watch_models(labels)
 
 
-def watch_all_models() -> None:
-    """Watch every installed model but the bookkeeping ones (called from AppConfig.ready)."""
-    watch_models(
-        model
-        for model in apps.get_models(include_auto_created=False)
-        if model._meta.label_lower not in UNWATCHED and model._meta.app_label not in UNWATCHED_APPS
-    )
+def is_watched_tag(tag: str) -> bool:
+    """Whether a `model:` tag belongs to a watched model (other tags are the caller's own)."""
+    return not tag.startswith(MODEL_TAG_PREFIX) or tag in _watched_tags
 
 
 def watch_models(models_to_watch: Iterable[type[models.Model] | str]) -> list[str]:
@@ -79,6 +77,7 @@ def watch_models(models_to_watch: Iterable[type[models.Model] | str]) -> list[st
         if model in _watched_models:
             continue
         _watched_models.add(model)
+        _watched_tags.add(model_tag(model))
         _add_table(model._meta.db_table, model_tag(model))
         for field in model._meta.many_to_many:
             through = field.remote_field.through
@@ -101,6 +100,10 @@ def tags_written_by(sql: str) -> frozenset[str]:
     return _watched_tables.get(match.group(1), frozenset())
 
 
+def _invalidate(tags) -> None:
+    cache.invalidate_tags(*sorted(tags))
+
+
 class _PendingInvalidation:
     """The tags one transaction wrote, invalidated together once it commits."""
 
@@ -108,9 +111,7 @@ class _PendingInvalidation:
         self.tags: set[str] = set()
 
     def __call__(self) -> None:
-        from apps.caching.tags import invalidate_tags
-
-        invalidate_tags(*sorted(self.tags))
+        _invalidate(self.tags)
 
 
 def has_uncommitted_writes(connection) -> bool:
@@ -128,9 +129,7 @@ def has_uncommitted_writes(connection) -> bool:
 
 def _invalidate_on_commit(connection, tags: frozenset[str]) -> None:
     if not connection.in_atomic_block:
-        from apps.caching.tags import invalidate_tags
-
-        invalidate_tags(*sorted(tags))  # autocommit: the write is already committed
+        _invalidate(tags)  # autocommit: the write is already committed
         return
     pending = getattr(connection, "_keel_pending_invalidation", None)
     # One callback per transaction: reuse it while it is still queued (a rollback drops

@@ -13,7 +13,9 @@ import threading
 import time
 
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
+from django.core.exceptions import ImproperlyConfigured
 
+from apps.caching.invalidation import is_watched_tag
 from apps.caching.l2 import L2_ERRORS
 
 # A missing version starts at the Redis server's clock in microseconds, so a version lost
@@ -234,6 +236,13 @@ class TaggedCache:
         return value
 
     def _store(self, full, value, versions, timeout, fresh_until) -> None:
+        unwatched = [name for name in self.names if not is_watched_tag(name)]
+        if unwatched:
+            # Such an entry would never be invalidated: refuse it rather than serve it stale.
+            raise ImproperlyConfigured(
+                f"Cache tags {unwatched} name models no app declares in `cached_models` "
+                "(apps/kernel/declarations.py); writes to them would not invalidate this entry."
+            )
         self.cache.core.write(full, (TAGGED, versions, fresh_until, value), timeout)
 
 

@@ -5,3 +5,4 @@ class OperationsConfig(AppConfig):
     name = "apps.operations"
     label = "operations"
     verbose_name = "Operations"
+    rest_urls = "apps.operations.api.urls"

@@ -350,7 +350,7 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
 }
 GRAPHENE = {
-    "SCHEMA": "config.schema.schema",
+    "SCHEMA": "apps.api.graphql_schema.schema",
     "ATOMIC_MUTATIONS": True,
 }
 GRAPHQL_MAX_DEPTH = env.int("GRAPHQL_MAX_DEPTH", default=10)
@@ -430,14 +430,8 @@ EDGE_CACHE = env.bool("EDGE_CACHE", default=True)
 # Bearer token Prometheus sends to /metrics; without one only staff sessions may read it.
 METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
 
-# --- periodic jobs (django-celery-beat copies these into its tables at start) -----------------
-CELERY_BEAT_SCHEDULE = {
-    "relay-pending-events": {
-        "task": "apps.events.tasks.relay_pending_events_task",
-        "schedule": EVENTS["RELAY_INTERVAL"],
-    },
-    "refresh-hot-cache-entries": {
-        "task": "apps.caching.tasks.refresh_hot_entries_task",
-        "schedule": env.float("CACHE_WARM_INTERVAL", default=60.0),
-    },
-}
+# --- periodic jobs ---------------------------------------------------------------------------
+# Each app declares its own in its AppConfig's `periodic_jobs` (apps/kernel/declarations.py);
+# django-celery-beat copies them into its tables when beat starts.
+# Seconds between refreshes of the hottest cache entries (apps/caching/warming.py).
+CACHE_WARM_INTERVAL = env.float("CACHE_WARM_INTERVAL", default=60.0)

@@ -6,11 +6,12 @@ from pathlib import Path
 import pytest
 from graphql import get_introspection_query, print_schema
 
-from config.schema import schema
+from apps.api.graphql_schema import schema
 
 SCHEMA_FILE = Path(__file__).resolve().parents[2] / "schema.graphql"
 REGENERATE = (
-    ".venv/bin/python manage.py graphql_schema --schema config.schema.schema --out schema.graphql"
+    ".venv/bin/python manage.py graphql_schema"
+    " --schema apps.api.graphql_schema.schema --out schema.graphql"
 )
 
 
@@ -19,7 +20,8 @@ def test_committed_schema_file_matches_the_live_schema():
     live = print_schema(schema.graphql_schema)
 
     assert committed.rstrip("\n") == live.rstrip("\n"), (
-        f"schema.graphql is out of date with config.schema; regenerate it with `{REGENERATE}` "
+        "schema.graphql is out of date with the apps' GraphQL declarations; "
+        f"regenerate it with `{REGENERATE}` "
         "and commit the result."
     )
 

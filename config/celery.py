@@ -8,7 +8,7 @@ before `default` before `low`.
 
 import os
 
-from celery import Celery, signals
+from celery import Celery
 from kombu import Queue
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.dev")
@@ -50,14 +50,3 @@ app.conf.update(
     worker_hijack_root_logger=False,
 )
 app.autodiscover_tasks()
-
-
-@signals.beat_init.connect
-def schedule_declared_jobs(sender, **kwargs) -> None:
-    """Give beat every app's periodic jobs (apps/kernel/declarations.py).
-
-    beat_init fires once Django is set up and before the scheduler reads the schedule.
-    """
-    from apps.kernel.declarations import periodic_jobs
-
-    app.conf.beat_schedule = {**app.conf.beat_schedule, **periodic_jobs()}

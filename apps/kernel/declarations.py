@@ -13,7 +13,7 @@ is added. The attributes:
   own, and others it shows through the cache (apps/caching/invalidation.py). Writes to
   models no app declares cost nothing;
 - `periodic_jobs`: Celery beat entries, `{name: {"task": ..., "schedule": seconds}}`
-  (installed by config/celery.py when beat starts).
+  (added by beat's scheduler, config/beat.py, when beat starts).
 
 Modules imported by name, as Django and Celery do for `admin.py` and `tasks.py`:
 `event_types.py` and `subscribers.py` (apps/events), `rules.py` (object permissions, by

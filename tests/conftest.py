@@ -1,6 +1,7 @@
 """Shared fixtures. The suite needs real PostgreSQL and Redis and stops at once without them."""
 
 import socket
+from typing import NamedTuple
 from urllib.parse import urlparse
 
 import pytest
@@ -93,3 +94,27 @@ def wsgi_server(django_db_setup, tmp_path_factory):
     server = WsgiServer(log_path=tmp_path_factory.mktemp("wsgi") / "server.log").start()
     yield server
     server.stop()
+
+
+class PublishedEvent(NamedTuple):
+    event_type: str
+    payload: dict
+    actor_id: int | None
+
+
+@pytest.fixture
+def capture_published_events():
+    """Call it to read the events published since the test began, oldest first.
+
+    It reads the outbox, so it shows what a subscriber would get: an event published in a
+    transaction that rolled back is not there. The test needs database access.
+    """
+    from apps.events.models import OutboxEvent
+
+    earlier = set(OutboxEvent.objects.values_list("pk", flat=True))
+
+    def published() -> list[PublishedEvent]:
+        events = OutboxEvent.objects.exclude(pk__in=earlier).order_by("created_at")
+        return [PublishedEvent(e.event_type, e.payload, e.actor_id) for e in events]
+
+    return published

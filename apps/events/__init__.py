@@ -1,6 +1,8 @@
-"""The event backbone: a transactional outbox, a catalog of event types, and subscribers.
+"""The event backbone: a transactional outbox, a catalog of event types, subscribers, and a
+delivery ledger.
 
-Services call `apps.events.services.publish()` inside their transaction. After commit a Celery
-task hands the event to every subscriber of its type; a periodic relay re-dispatches events
-that committed but were never dispatched. Each (event, subscriber) pair runs at most once.
+Services call `apps.events.services.publish()` inside their transaction. After commit the
+event is fanned out into one `Delivery` per subscriber (by type name or pattern), and each
+delivery is its own Celery job, with its own attempts, backoff and dead letter. A periodic
+relay repairs what crashes and lost messages leave behind. See docs/events.md.
 """

@@ -1,5 +1,6 @@
 from django.apps import AppConfig
 from django.conf import settings
+from django.core import checks
 from django.utils.module_loading import autodiscover_modules
 
 
@@ -15,6 +16,11 @@ class EventsConfig(AppConfig):
     }
 
     def ready(self) -> None:
+        from apps.events.checks import check_subscriptions
+
         # Each app declares its event types in `event_types.py` and its handlers in
-        # `subscribers.py`; importing them fills the catalog and the subscriber registry.
-        autodiscover_modules("event_types", "subscribers")
+        # `subscribers.py`. Every app's types are imported before any app's subscribers, so
+        # the order of INSTALLED_APPS does not matter (and types resolve lazily anyway).
+        autodiscover_modules("event_types")
+        autodiscover_modules("subscribers")
+        checks.register(check_subscriptions, "events")

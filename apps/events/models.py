@@ -1,4 +1,4 @@
-"""Outbox rows and the record of which subscriber has handled which event."""
+"""Outbox rows, and the delivery ledger: one row per (event, subscriber) with its own state."""
 
 import uuid
 
@@ -16,22 +16,20 @@ class OutboxEvent(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    # When its deliveries were created (one per matching subscriber); until then the relay
+    # fans it out.
+    fanned_out_at = models.DateTimeField(null=True, blank=True)
+    # When every delivery was done: the event has reached all its subscribers.
     dispatched_at = models.DateTimeField(null=True, blank=True)
-    attempts = models.PositiveIntegerField(default=0)
-    last_error = models.TextField(blank=True)
-    # After a failed dispatch the relay waits until then (exponential backoff).
-    next_attempt_at = models.DateTimeField(null=True, blank=True)
-    # Set once the attempts run out: the relay stops, an operator retries (dead letter).
-    given_up_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["created_at"]
         indexes = [
-            # The relay only ever scans undispatched rows.
+            # The relay only ever scans events not fanned out yet.
             models.Index(
                 fields=["created_at"],
-                name="events_outbox_pending",
-                condition=models.Q(dispatched_at__isnull=True, given_up_at__isnull=True),
+                name="events_outbox_not_fanned_out",
+                condition=models.Q(fanned_out_at__isnull=True),
             ),
         ]
 
@@ -39,16 +37,50 @@ class OutboxEvent(models.Model):
         return f"{self.event_type} {self.id}"
 
 
-class SubscriberRun(models.Model):
-    """Proof that one subscriber handled one event; the unique pair makes reruns no-ops."""
+class Delivery(models.Model):
+    """One event handed to one subscriber: its own attempts, backoff and dead letter."""
 
-    event = models.ForeignKey(OutboxEvent, on_delete=models.CASCADE, related_name="runs")
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        # Claimed by a subscriber that runs outside a transaction (atomic=False).
+        RUNNING = "running", "Running"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed, will be retried"
+        GIVEN_UP = "given_up", "Given up"
+        # Left running past the claim timeout: it may have had its effect, so it is not
+        # re-run until an operator says so.
+        INTERRUPTED = "interrupted", "Interrupted"
+
+    event = models.ForeignKey(OutboxEvent, on_delete=models.CASCADE, related_name="deliveries")
     subscriber = models.CharField(max_length=200)
-    completed_at = models.DateTimeField(auto_now_add=True)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    # When the relay sends it (again): after a failure's backoff, or when a sent delivery
+    # has not reported back. Null for a pending delivery the relay has not touched yet.
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        verbose_name_plural = "deliveries"
+        ordering = ["created_at", "subscriber"]
         constraints = [
-            models.UniqueConstraint(fields=["event", "subscriber"], name="events_run_once"),
+            models.UniqueConstraint(fields=["event", "subscriber"], name="events_delivery_once"),
+        ]
+        indexes = [
+            # The relay's two scans: deliveries to (re)send, and claims left running.
+            models.Index(
+                fields=["next_attempt_at", "created_at"],
+                name="events_delivery_to_send",
+                condition=models.Q(status__in=["pending", "failed"]),
+            ),
+            models.Index(
+                fields=["claimed_at"],
+                name="events_delivery_running",
+                condition=models.Q(status="running"),
+            ),
         ]
 
     def __str__(self) -> str:

@@ -1,12 +1,19 @@
-"""Subscribers: named handlers of event types, registered with the `subscriber` decorator."""
+"""Subscribers: named handlers of event types, registered with the `subscriber` decorator.
 
-from collections import defaultdict
+A subscriber names an event type exactly (`"post.published"`) or by a pattern matched with
+`fnmatch.fnmatchcase` against the type's name: `*` matches any run of characters, dots
+included (`"post.*"` matches `post.published` and `post.comment.hidden`; `"*"` matches every
+type), `?` one character, `[abc]` one of a set. Types are resolved when an event is fanned out,
+not at import, so a subscriber may name a type declared by any app, in any INSTALLED_APPS
+order; an exact name that no app declares is a system check error (`apps.events.checks`).
+"""
+
 from collections.abc import Callable
 from dataclasses import dataclass
+from fnmatch import fnmatchcase
+from typing import Any
 
-from apps.events.catalog import get_event_type
-
-Handler = Callable[["EventEnvelope"], None]
+PATTERN_CHARACTERS = frozenset("*?[")
 
 
 @dataclass(frozen=True)
@@ -15,37 +22,71 @@ class EventEnvelope:
 
     id: str
     event_type: str
-    payload: dict
+    payload: dict[str, Any]
     actor_id: int | None
     created_at: str
+
+
+Handler = Callable[[EventEnvelope], None]
 
 
 @dataclass(frozen=True)
 class Subscriber:
     name: str
+    # An event type's name, or a pattern of names.
     event_type: str
     handler: Handler
+    # False: runs outside any database transaction, at most once (see docs/events.md).
+    atomic: bool = True
+
+    @property
+    def is_pattern(self) -> bool:
+        return not PATTERN_CHARACTERS.isdisjoint(self.event_type)
+
+    @property
+    def location(self) -> str:
+        return f"{self.handler.__module__}.{self.handler.__qualname__}"
+
+    def matches(self, event_type: str) -> bool:
+        return fnmatchcase(event_type, self.event_type)
 
 
-_subscribers: dict[str, list[Subscriber]] = defaultdict(list)
+_subscribers: dict[str, Subscriber] = {}
 
 
-def subscriber(event_type: str, *, name: str) -> Callable[[Handler], Handler]:
-    """Register `handler` for `event_type` under a stable `name`.
+def subscriber(event_type: str, *, name: str, atomic: bool = True) -> Callable[[Handler], Handler]:
+    """Register the decorated handler for `event_type` (a name or a pattern) as `name`.
 
-    The name is the idempotency key with the event id: renaming a subscriber makes it run
-    again for events it already handled, so names are part of the contract.
+    The name, unique, is the delivery's identity with the event id: deliveries created under
+    an old name find no handler after a rename (they fail and end given up), so names are
+    part of the contract. `atomic=False` runs the handler outside any transaction (for HTTP
+    calls): at most once per event, and an interrupted run waits for an operator.
     """
-    get_event_type(event_type)  # fail at import time for an undeclared type
 
     def register(handler: Handler) -> Handler:
-        if any(sub.name == name for sub in _subscribers[event_type]):
-            raise ValueError(f"Subscriber {name!r} is registered twice for {event_type!r}.")
-        _subscribers[event_type].append(Subscriber(name, event_type, handler))
+        existing = _subscribers.get(name)
+        if existing is not None:
+            raise ValueError(
+                f"Subscriber {name!r} is registered twice ({existing.location} and "
+                f"{handler.__module__}.{handler.__qualname__})."
+            )
+        _subscribers[name] = Subscriber(name, event_type, handler, atomic)
         return handler
 
     return register
 
 
 def subscribers_for(event_type: str) -> list[Subscriber]:
-    return list(_subscribers.get(event_type, ()))
+    """Every subscriber whose name or pattern matches `event_type`, by name."""
+    return sorted(
+        (sub for sub in _subscribers.values() if sub.matches(event_type)),
+        key=lambda sub: sub.name,
+    )
+
+
+def get_subscriber(name: str) -> Subscriber | None:
+    return _subscribers.get(name)
+
+
+def all_subscribers() -> list[Subscriber]:
+    return sorted(_subscribers.values(), key=lambda sub: sub.name)

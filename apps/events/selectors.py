@@ -1,30 +1,40 @@
-"""Read queries over the outbox."""
+"""Read queries over the outbox and the delivery ledger."""
 
 from datetime import datetime
 
 from django.db.models import Q, QuerySet
 
-from apps.events.models import OutboxEvent
+from apps.events.models import Delivery, OutboxEvent
 
 
-def pending_events() -> QuerySet[OutboxEvent]:
-    """Events not yet delivered to every subscriber and not given up, oldest first."""
+def events_to_fan_out(*, created_before: datetime) -> QuerySet[OutboxEvent]:
+    """Events never fanned out, older than the grace left to their own fan-out, oldest first."""
     return OutboxEvent.objects.filter(
-        dispatched_at__isnull=True, given_up_at__isnull=True
+        fanned_out_at__isnull=True, created_at__lte=created_before
     ).order_by("created_at")
 
 
-def events_due(*, now: datetime, created_before: datetime) -> QuerySet[OutboxEvent]:
-    """Pending events the relay should dispatch now.
+def deliveries_due(*, now: datetime, created_before: datetime) -> QuerySet[Delivery]:
+    """Deliveries the relay should send now, oldest first.
 
-    Never-tried events once they are older than the grace period (younger ones are left to
-    their own on-commit dispatch); failed ones once their backoff has passed.
+    Pending ones it never sent once they are older than the grace period (younger ones are
+    left to the job their fan-out enqueued); failed ones once their backoff has passed; and
+    any it sent that have not reported back by their `next_attempt_at`.
     """
-    return pending_events().filter(
+    return Delivery.objects.filter(
         Q(next_attempt_at__isnull=True, created_at__lte=created_before)
-        | Q(next_attempt_at__lte=now)
-    )
+        | Q(next_attempt_at__lte=now),
+        status__in=[Delivery.Status.PENDING, Delivery.Status.FAILED],
+    ).order_by("created_at", "pk")
 
 
-def given_up_events() -> QuerySet[OutboxEvent]:
-    return OutboxEvent.objects.filter(given_up_at__isnull=False).order_by("given_up_at")
+def stale_claims(*, claimed_before: datetime) -> QuerySet[Delivery]:
+    """Deliveries claimed before then and still running: their process has probably died."""
+    return Delivery.objects.filter(status=Delivery.Status.RUNNING, claimed_at__lte=claimed_before)
+
+
+def deliveries_to_retry() -> QuerySet[Delivery]:
+    """Deliveries waiting for an operator: given up, or interrupted."""
+    return Delivery.objects.filter(
+        status__in=[Delivery.Status.GIVEN_UP, Delivery.Status.INTERRUPTED]
+    ).order_by("created_at", "pk")

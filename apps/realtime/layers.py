@@ -8,7 +8,7 @@ small single-host installs: with REDIS_URL set, Keel uses channels-redis instead
 
 Delivery is at-most-once like every Channels layer. A message sent inside a transaction is
 visible to other processes only after commit, so an event subscriber's broadcast commits
-with its SubscriberRun row.
+with the delivery that records it done (apps/events, Delivery).
 """
 
 import asyncio
@@ -36,7 +36,8 @@ class DatabaseChannelLayer(InMemoryChannelLayer):
         # Rows are read by time, with this overlap, not by id: ids are taken at insert but
         # become visible at commit, so a lower id can appear after a higher one.
         self.overlap = overlap
-        self._listening_since: datetime | None = None
+        # Reset when a poller starts (group_add), before the poller reads it.
+        self._listening_since: datetime = timezone.now()
         self._delivered: dict[int, float] = {}
         self._poller: asyncio.Task | None = None
 
@@ -62,6 +63,7 @@ class DatabaseChannelLayer(InMemoryChannelLayer):
 
     @staticmethod
     def _store(group: str, message: dict) -> None:
+        # model-write: the channel layer's own transport table, not domain data
         BroadcastMessage.objects.create(group=group, message=message)
 
     def _fetch_recent(self) -> list[tuple[int, str, dict]]:
@@ -71,6 +73,7 @@ class DatabaseChannelLayer(InMemoryChannelLayer):
 
     def _prune(self) -> None:
         cutoff = timezone.now() - timedelta(seconds=self.retention)
+        # model-write: the transport table's retention, not domain data
         BroadcastMessage.objects.filter(created_at__lt=cutoff).delete()
 
     async def _poll(self) -> None:

@@ -3,16 +3,23 @@
 import os
 import subprocess
 import time
+from datetime import timedelta
+from io import StringIO
 
 import pytest
+from django.conf import settings
+from django.core.management import call_command
 from django.db import transaction
+from django.db.models import F
 from django.test import Client
 
 from apps.accounts.services import issue_api_token
-from apps.events.models import OutboxEvent, SubscriberRun
-from apps.events.tasks import dispatch_event_task, relay_pending_events_task
+from apps.events.models import Delivery, OutboxEvent
+from apps.events.services import publish, relay_pending_events
+from apps.events.tasks import deliver_event_task, dispatch_event_task, relay_pending_events_task
 from tests.accounts.factories import PASSWORD, make_user
 from tests.content.factories import make_comment, make_post
+from tests.events.crashing_tasks import calls, crash_once_task, delivery_jobs, outcome
 from tests.live import BIN, ROOT, subprocess_env, wait_until
 from tests.websocket_client import open_post_socket, receive_first, receive_messages
 
@@ -103,7 +110,7 @@ def test_event_whose_dispatch_was_lost_after_commit_is_delivered_by_the_relay(
         f"post = Post.objects.get(pk={post.pk})\n"
         "with transaction.atomic():\n"
         "    transaction.on_commit(lambda: os._exit(0))\n"
-        "    add_comment(post=post, author=post.author, body='Survived a crash')\n"
+        "    add_comment(post=post, actor=post.author, body='Survived a crash')\n"
     )
     with open_post_socket(asgi_server, post.pk) as socket:
         subprocess.run(
@@ -114,7 +121,7 @@ def test_event_whose_dispatch_was_lost_after_commit_is_delivered_by_the_relay(
             timeout=60,
         )
         event = OutboxEvent.objects.get(event_type="comment.created", payload__post_id=post.pk)
-        assert event.dispatched_at is None
+        assert (event.fanned_out_at, event.dispatched_at) == (None, None)
         early = receive_messages(socket, until=1.0)
         assert [m for m in early if m["type"] == "comment.created"] == []
 
@@ -125,7 +132,7 @@ def test_event_whose_dispatch_was_lost_after_commit_is_delivered_by_the_relay(
 
         message = receive_first(socket, message_type="comment.created", timeout=DELIVERY_TIMEOUT)
         assert message["data"]["body"] == "Survived a crash"
-    # the broadcast leaves before the dispatch is recorded: wait for the record
+    # the broadcast leaves before the delivery is recorded: wait for the record
     assert wait_until(
         lambda: OutboxEvent.objects.filter(pk=event.pk, dispatched_at__isnull=False).exists()
     )
@@ -154,9 +161,12 @@ def test_redelivered_event_does_not_run_its_subscriber_twice(celery_worker, asgi
         receive_first(socket, message_type="comment.created", timeout=DELIVERY_TIMEOUT)
         event = OutboxEvent.objects.get(event_type="comment.created", payload__post_id=post.pk)
 
-        # The broker hands the same event out again, several times and concurrently...
+        # The broker hands the same fan-out and delivery out again, several times and
+        # concurrently, and the relay sends what it believes lost...
+        delivery = Delivery.objects.get(event=event)
         for _ in range(3):
             dispatch_event_task.delay(str(event.pk))
+            deliver_event_task.delay(delivery.pk)
         relay_pending_events_task.delay()
         # ...then a new comment, queued behind them: once it arrives, they have been taken.
         make_comment(post=post, body="Marker")
@@ -164,12 +174,11 @@ def test_redelivered_event_does_not_run_its_subscriber_twice(celery_worker, asgi
 
     bodies = [m["data"]["body"] for m in later if m["type"] == "comment.created"]
     assert bodies == ["Marker"]
-    assert SubscriberRun.objects.filter(event=event).count() == 1
+    delivery = Delivery.objects.get(event=event)
+    assert (delivery.status, delivery.attempts) == (Delivery.Status.DONE, 1)
 
 
 def test_worker_that_dies_mid_task_has_the_task_retried(celery_worker):
-    from tests.events.crashing_tasks import crash_once_task, outcome
-
     key = f"crash-once-{os.getpid()}-{time.monotonic_ns()}"
     crash_once_task.delay(key)
 
@@ -189,3 +198,96 @@ def test_a_socket_left_quiet_longer_than_the_layers_poll_still_receives(celery_w
         message = receive_first(socket, message_type="comment.created", timeout=DELIVERY_TIMEOUT)
 
     assert message["data"]["body"] == "After the quiet"
+
+
+def _key(name: str) -> str:
+    return f"{name}-{os.getpid()}-{time.monotonic_ns()}"
+
+
+def _delivery(event, subscriber: str) -> Delivery:
+    return Delivery.objects.get(event=event, subscriber=subscriber)
+
+
+def _has(event, subscriber: str, status: str) -> bool:
+    return Delivery.objects.filter(event=event, subscriber=subscriber, status=status).exists()
+
+
+def test_each_subscriber_is_its_own_job_so_a_failing_one_neither_holds_up_nor_reruns_another(
+    celery_worker,
+):
+    key = _key("mixed")
+    event = publish("test.crash.mixed", {"key": key})
+
+    assert wait_until(
+        lambda: _has(event, "tests.works", "done") and _has(event, "tests.always_fails", "failed"),
+        timeout=DELIVERY_TIMEOUT,
+    )
+    works = _delivery(event, "tests.works")
+    failing = _delivery(event, "tests.always_fails")
+    assert (failing.attempts, failing.last_error) == (1, "RuntimeError: the receiver is down")
+    assert failing.next_attempt_at is not None
+
+    # Once its backoff has passed, the relay sends the failing delivery again, alone
+    Delivery.objects.filter(pk=failing.pk).update(next_attempt_at=F("created_at"))
+    assert relay_pending_events().sent == [failing.pk]
+    assert wait_until(lambda: _delivery(event, "tests.always_fails").attempts == 2)
+
+    assert calls(key) == 1
+    assert _delivery(event, "tests.works").completed_at == works.completed_at
+    assert OutboxEvent.objects.get(pk=event.pk).dispatched_at is None
+
+
+def test_an_ordinary_subscriber_killed_mid_run_runs_again_and_its_writes_happen_once(
+    celery_worker,
+):
+    key = _key("ordinary")
+    # Its subscriber publishes an echo event (a database write), then its first run kills
+    # the worker process before the transaction commits.
+    event = publish("test.crash.ordinary", {"key": key})
+
+    assert wait_until(lambda: _has(event, "tests.ordinary_killed_mid_run", "done"), timeout=60)
+    delivery = _delivery(event, "tests.ordinary_killed_mid_run")
+    assert calls(key) == 2
+    assert OutboxEvent.objects.filter(event_type="test.crash.echo", payload__key=key).count() == 1
+    # the killed run reported nothing and its writes were rolled back; the job's message came
+    # back (late acknowledgement) and did the work
+    assert delivery.attempts == 1
+    assert delivery_jobs(delivery.pk) == ["done"]
+
+
+def test_a_non_atomic_subscriber_killed_mid_call_is_marked_interrupted_and_left_to_an_operator(
+    celery_worker,
+):
+    key = _key("webhook")
+    # Its first run kills the worker process in the middle of the call
+    event = publish("test.crash.webhook", {"key": key})
+
+    assert wait_until(
+        lambda: _has(event, "tests.webhook_killed_mid_call", "running"), timeout=DELIVERY_TIMEOUT
+    )
+    delivery = _delivery(event, "tests.webhook_killed_mid_call")
+    # The job's message comes back (late acknowledgement), finds the claim and leaves it
+    assert wait_until(lambda: delivery_jobs(delivery.pk) == ["skipped: running"], timeout=60)
+    assert calls(key) == 1
+    delivery.refresh_from_db()
+    assert (delivery.status, delivery.attempts) == (Delivery.Status.RUNNING, 1)
+
+    # Past the claim timeout the relay marks it interrupted, and does not send it again
+    claim_timeout = timedelta(seconds=settings.EVENTS["CLAIM_TIMEOUT"] + 1)
+    Delivery.objects.filter(pk=delivery.pk).update(claimed_at=F("claimed_at") - claim_timeout)
+    report = relay_pending_events(older_than=0)
+    assert (report.interrupted, report.sent) == ([delivery.pk], [])
+    delivery.refresh_from_db()
+    assert delivery.status == Delivery.Status.INTERRUPTED
+    assert "not run again until an operator retries it" in delivery.last_error
+    assert relay_pending_events(older_than=0).sent == []
+
+    # An operator who checked the receiver retries it: it runs again, to completion
+    call_command("relay_events", "--retry-given-up", stdout=StringIO())
+    assert wait_until(
+        lambda: _has(event, "tests.webhook_killed_mid_call", "done"), timeout=DELIVERY_TIMEOUT
+    )
+    assert calls(key) == 2
+    assert wait_until(
+        lambda: OutboxEvent.objects.filter(pk=event.pk, dispatched_at__isnull=False).exists()
+    )

@@ -1,24 +1,34 @@
-"""Dispatch pending outbox events now, without waiting for beat; or retry given-up ones."""
+"""Run the relay now, without waiting for beat; optionally retry dead letters first."""
+
+from argparse import ArgumentParser
+from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from apps.events.services import relay_pending_events, retry_given_up_events
+from apps.events.services import relay_pending_events, retry_deliveries
 
 
 class Command(BaseCommand):
-    help = "Dispatch pending outbox events (those older than --older-than seconds)."
+    help = (
+        "Fan out events whose fan-out was lost, mark stale claims interrupted and send due "
+        "deliveries (events and deliveries older than --older-than seconds)."
+    )
 
-    def add_arguments(self, parser) -> None:
+    def add_arguments(self, parser: ArgumentParser) -> None:
         parser.add_argument("--older-than", type=float, default=0.0)
         parser.add_argument(
             "--retry-given-up",
             action="store_true",
-            help="First give every given-up event a fresh budget of attempts.",
+            help="First send every given-up or interrupted delivery again, with a fresh budget.",
         )
 
-    def handle(self, *args, older_than: float, retry_given_up: bool, **options) -> None:
+    def handle(self, *args: Any, older_than: float, retry_given_up: bool, **options: Any) -> None:
         if retry_given_up:
-            revived = retry_given_up_events()
-            self.stdout.write(f"{revived} given-up event(s) put back in the queue.")
-        count = relay_pending_events(older_than=older_than)
-        self.stdout.write(f"Dispatched {count} pending event(s).")
+            retried = retry_deliveries()
+            self.stdout.write(f"{retried} given-up or interrupted delivery(ies) sent again.")
+        report = relay_pending_events(older_than=older_than)
+        self.stdout.write(
+            f"Fanned out {len(report.fanned_out)} event(s), "
+            f"marked {len(report.interrupted)} delivery(ies) interrupted, "
+            f"sent {len(report.sent)} delivery(ies)."
+        )

@@ -1,0 +1,10 @@
+"""The test settings, with the subscribing app installed before the app declaring its type."""
+
+from config.settings.test import *  # noqa: F403
+from config.settings.test import INSTALLED_APPS
+
+INSTALLED_APPS = [
+    *INSTALLED_APPS,
+    "tests.events.app_order.listening",
+    "tests.events.app_order.announcing",
+]

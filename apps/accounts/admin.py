@@ -1,10 +1,20 @@
-"""The admin of users: e-mail is the login, stored lower-case and unique whatever its case."""
+"""The admin of users: e-mail is the login, stored lower-case and unique whatever its case.
 
+Accounts are created, changed and deleted through apps.accounts.services, which apply the
+account rules again (e-mail, display name, password strength) and ask the staff member's
+permission; the forms check the same rules first to show a refusal next to its field.
+"""
+
+from typing import Any, ClassVar
+
+from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from django.core.exceptions import ValidationError
+from django.db import transaction
 
+from apps.accounts import services
 from apps.accounts.errors import EmailTaken, InvalidDisplayName
 from apps.accounts.models import User
 from apps.accounts.selectors import email_in_use, normalized_email
@@ -18,6 +28,10 @@ class EmailFormMixin:
     both unable to sign in; sign_up_user refuses the same.
     """
 
+    # Given by the model form this is mixed into.
+    cleaned_data: dict[str, Any]
+    instance: User
+
     def clean_email(self) -> str:
         email = normalized_email(self.cleaned_data["email"])
         if email_in_use(email, excluding=self.instance):
@@ -29,14 +43,14 @@ class UserCreationAdminForm(EmailFormMixin, AdminUserCreationForm):
     class Meta(AdminUserCreationForm.Meta):
         model = User
         fields = ("email",)
-        field_classes: dict = {}
+        field_classes: ClassVar[dict[str, type[forms.Field]]] = {}
 
 
 class UserChangeAdminForm(EmailFormMixin, UserChangeForm):
     class Meta(UserChangeForm.Meta):
         model = User
         fields = "__all__"
-        field_classes: dict = {}
+        field_classes: ClassVar[dict[str, type[forms.Field]]] = {}
 
     def clean_display_name(self) -> str:
         # The plain-text rule sign-up applies (services.sign_up_user).
@@ -64,3 +78,38 @@ class UserAdmin(DjangoUserAdmin):
         ("Dates", {"fields": ("last_login", "date_joined")}),
     )
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "password1", "password2")}),)
+
+    def save_model(self, request, obj, form, change) -> None:
+        data = form.cleaned_data
+        if not change:
+            usable = data.get("set_usable_password", True)
+            account = services.create_account(
+                email=data["email"],
+                password=data.get("password1") if usable else None,
+                actor=request.user,
+            )
+            # The admin goes on (its log, its redirect) with the account the service made.
+            vars(obj).update(vars(account))
+            return
+        services.update_account(
+            user=obj,
+            actor=request.user,
+            email=data.get("email"),
+            display_name=data.get("display_name"),
+            groups=data.get("groups"),
+            permissions=data.get("user_permissions"),
+            **{name: data[name] for name in services.ACCOUNT_FLAGS if name in data},
+        )
+
+    def save_related(self, request, form, formsets, change) -> None:
+        # Not form.save_m2m(): update_account has set the groups and permissions.
+        for formset in formsets:
+            self.save_formset(request, form, formset, change=change)
+
+    def delete_model(self, request, obj) -> None:
+        services.delete_account(user=obj, actor=request.user)
+
+    @transaction.atomic
+    def delete_queryset(self, request, queryset) -> None:
+        for user in queryset:
+            services.delete_account(user=user, actor=request.user)

@@ -24,7 +24,10 @@ class KeelAdminSite(admin.AdminSite):
 
     def login(self, request, extra_context=None):
         response = super().login(request, extra_context)
-        attempts.remember_device(request, response)
+        # A POST answered with a redirect is a sign-in that succeeded (a refused one shows
+        # the form again); its browser gets the device cookie.
+        if request.method == "POST" and response.status_code == 302:
+            attempts.remember_device(response, request.user)
         return response
 
     def password_change(self, request, extra_context=None):

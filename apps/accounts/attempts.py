@@ -40,7 +40,7 @@ import contextlib
 import hashlib
 import math
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.core import signing
@@ -51,12 +51,20 @@ from apps.operations.client_address import address_group, forwarded_client
 
 
 def client_address(request) -> str:
-    """The client's IP address, by the rule of apps/operations/client_address.py."""
+    """The client's IP address, by the rule of apps/operations/client_address.py.
+
+    For the surfaces: they pass it to the services, which never see the request.
+    """
     if request is None:
         return "unknown"
     return forwarded_client(
         request.META.get("REMOTE_ADDR"), request.META.get("HTTP_X_FORWARDED_FOR")
     )
+
+
+def device_cookie(request) -> str | None:
+    """The device cookie the request carries, if any (for the surfaces, as client_address)."""
+    return getattr(request, "COOKIES", {}).get(DEVICE_COOKIE)
 
 
 def _digest(value: str) -> str:
@@ -138,31 +146,28 @@ DEVICE_COOKIE = "keel_device"
 _device_signer = signing.TimestampSigner(salt="keel.accounts.device")
 
 
-def _known_device(request, account: str) -> bool:
-    """Whether the request carries the device cookie of `account`, still within its days."""
-    raw = getattr(request, "COOKIES", {}).get(DEVICE_COOKIE)
-    if not raw:
+def _known_device(device: str | None, account: str) -> bool:
+    """Whether `device` is the device cookie of `account`, still within its days."""
+    if not device:
         return False
     try:
-        held = _device_signer.unsign(raw, max_age=_limits()["known_address_days"] * 86400)
+        held = _device_signer.unsign(device, max_age=_limits()["known_address_days"] * 86400)
     except signing.BadSignature:
         return False
     return held == account
 
 
-def remember_device(request, response) -> None:
-    """Give the browser that just signed in the device cookie of its account (sign-in views
-    call it on their response; `succeeded()` says which account)."""
-    account = getattr(request, "_keel_signed_in_account", None)
-    if account is not None:
-        response.set_cookie(
-            DEVICE_COOKIE,
-            _device_signer.sign(account),
-            max_age=_limits()["known_address_days"] * 86400,
-            secure=settings.SESSION_COOKIE_SECURE,
-            httponly=True,
-            samesite="Lax",
-        )
+def remember_device(response, user) -> None:
+    """Give the browser that just signed in as `user` the device cookie of its account
+    (sign-in views call it on their response once the sign-in succeeded)."""
+    response.set_cookie(
+        DEVICE_COOKIE,
+        _device_signer.sign(account_key(user, user.email)),
+        max_age=_limits()["known_address_days"] * 86400,
+        secure=settings.SESSION_COOKIE_SECURE,
+        httponly=True,
+        samesite="Lax",
+    )
 
 
 @dataclass(frozen=True)
@@ -171,7 +176,6 @@ class SignInAttempt:
 
     account: str
     address: str
-    request: object = field(default=None, compare=False, repr=False)
 
     @property
     def _failures_key(self) -> str:
@@ -190,13 +194,11 @@ class SignInAttempt:
         return f"signin:known:{self.account}:{_digest(self.address)}"
 
     def succeeded(self) -> None:
-        """Forget the account's failures and remember this address (and, through
-        `remember_device`, this browser) as the owner's."""
+        """Forget the account's failures and remember this address as the owner's (the
+        surface remembers the browser: `remember_device`)."""
         store = _store()
         store.delete_many([self._failures_key, self._pair_key, self._gate_key])
         store.set(self._known_key, True, _limits()["known_address_days"] * 86400)
-        if self.request is not None:
-            self.request._keel_signed_in_account = self.account
 
 
 def _delay(number: int, limits: dict) -> int:
@@ -207,14 +209,15 @@ def _delay(number: int, limits: dict) -> int:
     return min(limits["first_delay"] * 2**doublings, limits["max_delay"])
 
 
-def begin_sign_in(*, account: str, request) -> SignInAttempt:
-    """Count one password attempt on `account`; raises TooManyAttempts to refuse it.
+def begin_sign_in(*, account: str, client_address: str, device: str | None = None) -> SignInAttempt:
+    """Count one password attempt on `account` from `client_address` (with the `device`
+    cookie the client sent, if any); raises TooManyAttempts to refuse it.
 
     The attempt is counted as a failure until `succeeded()` is called.
     """
     limits = _limits()
-    address = address_group(client_address(request))
-    attempt = SignInAttempt(account=account, address=address, request=request)
+    address = address_group(client_address)
+    attempt = SignInAttempt(account=account, address=address)
 
     per_address, window = limits["per_address"]
     wait = _within_window("signin:address", address, per_address, window)
@@ -228,7 +231,7 @@ def begin_sign_in(*, account: str, request) -> SignInAttempt:
 
     cool_off = limits["cool_off"]
     bound = limits["max_failures"]
-    if not (store.get(attempt._known_key) or _known_device(request, account)):
+    if not (store.get(attempt._known_key) or _known_device(device, account)):
         bound -= limits["known_address_reserve"]
     # Counted first and taken back on refusal, so concurrent attempts cannot pass together.
     if _count(attempt._failures_key, cool_off) > bound:
@@ -254,10 +257,10 @@ def begin_sign_in(*, account: str, request) -> SignInAttempt:
 # --- sign-up ----------------------------------------------------------------------------------
 
 
-def count_sign_up(*, request) -> None:
-    """Count one sign-up from the request's client address; raises TooManySignUps."""
+def count_sign_up(*, client_address: str) -> None:
+    """Count one sign-up from the client address; raises TooManySignUps."""
     limit, window = settings.ACCOUNTS["SIGN_UP_LIMIT"]
-    address = address_group(client_address(request))
+    address = address_group(client_address)
     wait = _within_window("signup:address", address, limit, window)
     if wait is not None:
         raise TooManySignUps(retry_after=wait)

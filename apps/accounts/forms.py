@@ -5,6 +5,7 @@ from django.contrib.admin.forms import AdminAuthenticationForm, AdminPasswordCha
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
 
+from apps.accounts import attempts
 from apps.accounts.errors import InvalidCredentials, TooManyAttempts
 from apps.accounts.services import authenticate_user, check_current_password
 
@@ -51,7 +52,10 @@ class ServiceCheckedSignInMixin:
         if email is not None and password:
             try:
                 self.user_cache = authenticate_user(
-                    email=email, password=password, request=self.request
+                    email=email,
+                    password=password,
+                    client_address=attempts.client_address(self.request),
+                    device=attempts.device_cookie(self.request),
                 )
             except InvalidCredentials:
                 raise self.get_invalid_login_error() from None
@@ -90,7 +94,12 @@ class AdminCurrentPasswordChangeForm(AdminPasswordChangeForm):
     def clean_old_password(self) -> str:
         old_password = self.cleaned_data["old_password"]
         try:
-            check_current_password(user=self.user, password=old_password, request=self.request)
+            check_current_password(
+                user=self.user,
+                password=old_password,
+                client_address=attempts.client_address(self.request),
+                device=attempts.device_cookie(self.request),
+            )
         except InvalidCredentials:
             raise ValidationError(
                 self.error_messages["password_incorrect"], code="password_incorrect"

@@ -11,7 +11,8 @@ from django.core.cache.backends.redis import RedisCache
 
 
 class LimitsCache(RedisCache):
-    def clear(self) -> bool:
+    # django-stubs give RedisCache BaseCache's `clear() -> None`; Django's returns a bool, as here.
+    def clear(self) -> bool:  # type: ignore[override]
         client = self._cache.get_client(write=True)
         pattern = re.sub(r"([*?\[\]\\])", r"\\\1", self.key_prefix) + ":*"
         deleted = False

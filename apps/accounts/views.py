@@ -35,7 +35,8 @@ def sign_up(request: HttpRequest) -> HttpResponse:
                 email=form.cleaned_data["email"],
                 password=form.cleaned_data["password"],
                 display_name=form.cleaned_data["display_name"].strip(),
-                request=request,
+                client_address=attempts.client_address(request),
+                sign_in_url=request.build_absolute_uri(reverse("accounts:signin")),
             )
         except TooManyAttempts as error:
             form.add_error(None, str(error))
@@ -68,7 +69,7 @@ class SignInView(auth_views.LoginView):
 
     def form_valid(self, form) -> HttpResponse:
         response = super().form_valid(form)
-        attempts.remember_device(self.request, response)
+        attempts.remember_device(response, form.get_user())
         return response
 
 

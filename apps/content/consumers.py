@@ -2,18 +2,26 @@
 
 from channels.db import database_sync_to_async
 
+from apps.content import selectors
 from apps.content.realtime import post_group
-from apps.content.selectors import can_view_post
 from apps.kernel.errors import NotAllowed
 from apps.realtime.consumers import JsonSocketConsumer
 
 
-class PostEventsConsumer(JsonSocketConsumer):
-    """Streams a post's new comments (and its publication) to whoever may read the post.
+def _may_follow(user, post_id: int) -> bool:
+    """Whether `user` may read the post, asked as every surface asks (apps/content/rules.py)."""
+    post = selectors.post_by_id(post_id)
+    return post is not None and user is not None and user.has_perm("content.view_post", post)
 
-    Messages: {"type": "comment.created" | "post.published", "data": {...}}. Delivery is
-    at-most-once (Channels): a client re-reads the post's comments (page or API) whenever its
-    socket opens, to fill any gap. Someone who may not read the post is closed with 4403.
+
+class PostEventsConsumer(JsonSocketConsumer):
+    """Streams a post's comments as they come and go (and its publication) to whoever may
+    read the post.
+
+    Messages: {"type": "comment.created" | "comment.hidden" | "comment.deleted" |
+    "post.published", "data": {...}}. Delivery is at-most-once (Channels): a client re-reads
+    the post's comments (page or API) whenever its socket opens, to fill any gap. Someone
+    who may not read the post, or a post that does not exist, is closed with 4403.
     Frames that are not JSON objects, and the size, rate and connection limits, close the
     socket as `JsonSocketConsumer` and `apps.realtime.limits` describe.
     """
@@ -21,7 +29,7 @@ class PostEventsConsumer(JsonSocketConsumer):
     async def connect(self) -> None:
         self.post_id = int(self.scope["url_route"]["kwargs"]["post_id"])
         user = self.scope.get("user")
-        if not await database_sync_to_async(can_view_post)(user, self.post_id):
+        if not await database_sync_to_async(_may_follow)(user, self.post_id):
             raise NotAllowed()  # closes with 4403 (JsonSocketConsumer)
         await self.join_group(post_group(self.post_id))
         await self.accept()

@@ -17,7 +17,18 @@ class PostNotFound(ContentError):
     default_message = "No such post."
 
 
+class CommentNotFound(ContentError):
+    """The comment does not exist, is hidden, or is on a post the viewer may not see."""
+
+    code = "comment_not_found"
+    status = 404
+    title = "Comment not found"
+    default_message = "No such comment."
+
+
 class NotPostAuthor(ContentError):
+    """A change to a post by someone who may not make it (keeps the code clients know)."""
+
     code = "not_post_author"
     status = 403
     title = "Not the author of the post"

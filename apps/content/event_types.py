@@ -51,3 +51,53 @@ declare_event_type(
         "created_at": "2026-11-26T09:31:00+00:00",
     },
 )
+
+declare_event_type(
+    "post.deleted",
+    description="A post was deleted, with its comments (by its author, or staff).",
+    schema={
+        "type": "object",
+        "required": ["post_id", "author_id", "was_published"],
+        "properties": {
+            "post_id": {"type": "integer"},
+            "author_id": {"type": "integer"},
+            "was_published": {"type": "boolean"},
+        },
+        "additionalProperties": False,
+    },
+    example={"post_id": 42, "author_id": 7, "was_published": True},
+)
+
+declare_event_type(
+    "comment.hidden",
+    description=(
+        "A comment was hidden from every reader (by the post's author or a moderator); "
+        "it stays stored."
+    ),
+    schema={
+        "type": "object",
+        "required": ["comment_id", "post_id", "hidden_at"],
+        "properties": {
+            "comment_id": {"type": "integer"},
+            "post_id": {"type": "integer"},
+            "hidden_at": {"type": "string", "format": "date-time"},
+        },
+        "additionalProperties": False,
+    },
+    example={"comment_id": 3, "post_id": 42, "hidden_at": "2026-11-26T09:40:00+00:00"},
+)
+
+declare_event_type(
+    "comment.deleted",
+    description="A comment was deleted (by its author, or staff).",
+    schema={
+        "type": "object",
+        "required": ["comment_id", "post_id"],
+        "properties": {
+            "comment_id": {"type": "integer"},
+            "post_id": {"type": "integer"},
+        },
+        "additionalProperties": False,
+    },
+    example={"comment_id": 3, "post_id": 42},
+)

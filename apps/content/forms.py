@@ -1,16 +1,16 @@
-"""Forms of the content pages: they parse the input; apps.content.rules judge it."""
+"""Forms of the content pages: they parse the input; apps.content.input_rules judge it."""
 
 from django import forms
 
-from apps.content import rules
+from apps.content import input_rules
 
 
 class PostForm(forms.Form):
     title = forms.CharField(
         label="Title",
-        # Length and blank checks are the services' (rules.clean_title); the form only parses.
+        # Length and blank checks are the services' (input_rules.clean_title); the form only parses.
         required=False,
-        widget=forms.TextInput(attrs={"maxlength": rules.TITLE_MAX_LENGTH, "required": True}),
+        widget=forms.TextInput(attrs={"maxlength": input_rules.TITLE_MAX_LENGTH, "required": True}),
     )
     body = forms.CharField(
         label="Body",
@@ -23,7 +23,7 @@ class PostForm(forms.Form):
         required=False,
         help_text=(
             f"Separate tags with commas, e.g. “django, web-dev”. "
-            f"Up to {rules.TAGS_PER_POST} tags of letters, digits and hyphens."
+            f"Up to {input_rules.TAGS_PER_POST} tags of letters, digits and hyphens."
         ),
     )
 
@@ -44,6 +44,6 @@ class CommentForm(forms.Form):
         label="Your comment",
         required=False,
         widget=forms.Textarea(
-            attrs={"rows": 4, "maxlength": rules.COMMENT_MAX_LENGTH, "required": True}
+            attrs={"rows": 4, "maxlength": input_rules.COMMENT_MAX_LENGTH, "required": True}
         ),
     )

@@ -34,6 +34,8 @@ class Post(models.Model):
 
     class Meta:
         ordering = ["-published_at", "-id"]
+        # Beyond add/change/delete/view: what rules.py lets holders do to any post.
+        permissions = [("publish_post", "Can publish any post")]
         indexes = [
             # The public feed: published posts, newest first.
             models.Index(fields=["status", "-published_at", "-id"], name="content_post_feed"),
@@ -60,9 +62,24 @@ class Comment(models.Model):
     )
     body = models.TextField()
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    # A hidden comment stays stored (for moderators and the admin) but leaves every read surface.
+    hidden_at = models.DateTimeField(null=True, blank=True)
+    hidden_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
 
     class Meta:
         ordering = ["created_at", "id"]
+        # The `moderator` role holds it: "may hide comments on any post" (rules.py).
+        permissions = [("hide_comment", "Can hide comments on any post")]
 
     def __str__(self) -> str:
         return f"Comment {self.pk} on {self.post_id}"
+
+    @property
+    def is_hidden(self) -> bool:
+        return self.hidden_at is not None

@@ -1,98 +1,82 @@
-"""The content rules every surface shares: input limits, tag names, and who may change a post."""
+"""Who may do what to posts and comments: the content app's object permissions.
 
-import re
+Every surface asks the same question, `user.has_perm("content.change_post", post)`
+(apps/kernel/permissions.py); the answers are declared here, once, with django-rules.
+Superusers are let through by Django before any rule runs. Model permissions held
+directly or through a group (a role) count where a rule says `holds_model_perm`: staff
+given `content.change_post` in the admin may change any post, and the `moderator` group
+holds `content.hide_comment`, "may hide comments on any post".
 
-from apps.content.errors import InvalidContent, NotPostAuthor
-from apps.operations.plain_text import forbidden_character
+The selectors filter lists with the query form of `content.view_post`
+(`selectors._visible_filter`); tests/content/test_permissions.py holds the two to the
+same answers.
+"""
 
-TITLE_MAX_LENGTH = 200
-BODY_MAX_LENGTH = 100_000
-COMMENT_MAX_LENGTH = 5_000
-TAG_MAX_LENGTH = 50
-TAGS_PER_POST = 10
-_TAG_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+import rules
 
+from apps.content.errors import CommentsClosed, NotPostAuthor, PostNotFound
+from apps.kernel.permissions import declare_refusals, holds_model_perm
 
-def _refuse_forbidden_characters(field: str, label: str, text: str) -> None:
-    # The project's one plain-text rule (apps/operations/plain_text.py).
-    found = forbidden_character(text)
-    if found:
-        raise InvalidContent(
-            field,
-            f"{label} cannot contain U+{ord(found):04X}: no control characters "
-            f"other than tab and line breaks, and no unpaired surrogates.",
-        )
+# The role of people who keep comment threads civil on every post (seed_demo creates it).
+MODERATOR_GROUP = "moderator"
+MODERATOR_PERMISSIONS = ("content.hide_comment",)
 
 
-def clean_title(title: str) -> str:
-    _refuse_forbidden_characters("title", "A title", title or "")
-    title = (title or "").strip()
-    if not title:
-        raise InvalidContent("title", "A title is required.")
-    if len(title) > TITLE_MAX_LENGTH:
-        raise InvalidContent("title", f"A title has at most {TITLE_MAX_LENGTH} characters.")
-    return title
+@rules.predicate
+def is_published(user, post) -> bool:
+    return post is not None and post.is_published
 
 
-def clean_body(body: str) -> str:
-    body = body or ""
-    _refuse_forbidden_characters("body", "A body", body)
-    if len(body) > BODY_MAX_LENGTH:
-        raise InvalidContent("body", f"A body has at most {BODY_MAX_LENGTH} characters.")
-    return body
+@rules.predicate
+def is_post_author(user, post) -> bool:
+    return post is not None and post.author_id == user.pk
 
 
-def clean_comment_body(body: str) -> str:
-    _refuse_forbidden_characters("body", "A comment", body or "")
-    body = (body or "").strip()
-    if not body:
-        raise InvalidContent("body", "A comment cannot be empty.")
-    if len(body) > COMMENT_MAX_LENGTH:
-        raise InvalidContent("body", f"A comment has at most {COMMENT_MAX_LENGTH} characters.")
-    return body
+@rules.predicate
+def is_comment_author(user, comment) -> bool:
+    return comment is not None and comment.author_id == user.pk
 
 
-def normalize_tag_name(raw) -> str:
-    """A tag name as stored: trimmed, lower case, hyphens for spaces."""
-    return str(raw).strip().lower().replace(" ", "-")
+@rules.predicate
+def is_author_of_commented_post(user, comment) -> bool:
+    # comment.post is the post already loaded when the comment was read through it.
+    return comment is not None and comment.post.author_id == user.pk
 
 
-def is_tag_name(name: str) -> bool:
-    """Whether a normalized name is one a tag may have (filters by any other match nothing)."""
-    return len(name) <= TAG_MAX_LENGTH and _TAG_PATTERN.match(name) is not None
+@rules.predicate
+def is_commented_post_published(user, comment) -> bool:
+    return comment is not None and comment.post.is_published
 
 
-def check_tag_filter(tag: str | None) -> None:
-    """Refuse a tag filter holding a character no text may hold (InvalidContent on `tag`).
+# Posts: published ones are public, a draft is its author's alone.
+rules.add_perm("content.view_post", is_published | is_post_author)
+rules.add_perm("content.change_post", is_post_author | holds_model_perm("content.change_post"))
+rules.add_perm("content.publish_post", is_post_author | holds_model_perm("content.publish_post"))
+rules.add_perm("content.delete_post", is_post_author | holds_model_perm("content.delete_post"))
 
-    Checked before the name is normalized (stripping would hide some controls). Any other
-    name no tag could have is no error: such a filter matches nothing, like an unknown tag.
-    """
-    _refuse_forbidden_characters("tag", "A tag", tag or "")
+# Comments: anyone signed in comments on a published post; the post's author moderates its
+# thread, moderators every thread; a comment's author may take it back.
+rules.add_perm("content.add_comment", rules.is_authenticated & is_published)
+rules.add_perm(
+    "content.hide_comment",
+    is_commented_post_published
+    & (is_author_of_commented_post | holds_model_perm("content.hide_comment")),
+)
+rules.add_perm(
+    "content.delete_comment", is_comment_author | holds_model_perm("content.delete_comment")
+)
+# Comments are written on the site only; staff correct them in the admin.
+rules.add_perm("content.view_comment", holds_model_perm("content.view_comment"))
+rules.add_perm("content.change_comment", holds_model_perm("content.change_comment"))
 
-
-def clean_tag_names(names) -> list[str]:
-    """Lower-case, de-duplicate (keeping order) and check tag names."""
-    cleaned: list[str] = []
-    for raw in names or ():
-        _refuse_forbidden_characters("tags", "A tag", str(raw))
-        name = normalize_tag_name(raw)
-        if not name:
-            continue
-        if not is_tag_name(name):
-            raise InvalidContent(
-                "tags",
-                f"Tag {raw!r} is not valid: use letters, digits and hyphens, "
-                f"at most {TAG_MAX_LENGTH} characters.",
-            )
-        if name not in cleaned:
-            cleaned.append(name)
-    if len(cleaned) > TAGS_PER_POST:
-        raise InvalidContent("tags", f"A post has at most {TAGS_PER_POST} tags.")
-    return cleaned
-
-
-def ensure_author(post, actor) -> None:
-    """Only a post's author may change it; raises NotPostAuthor for anyone else."""
-    if post.author_id != getattr(actor, "pk", None):
-        raise NotPostAuthor()
+declare_refusals(
+    {
+        # A draft of someone else does not exist for them, on every surface.
+        "content.view_post": PostNotFound,
+        "content.change_post": NotPostAuthor,
+        "content.publish_post": NotPostAuthor,
+        "content.delete_post": NotPostAuthor,
+        # Signed in (NotSignedIn otherwise): what stands between them and comments is a draft.
+        "content.add_comment": CommentsClosed,
+    }
+)

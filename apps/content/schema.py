@@ -17,7 +17,7 @@ from apps.api.graphql_errors import (
     require_user,
 )
 from apps.content import selectors, services
-from apps.content.errors import PostNotFound
+from apps.content.errors import CommentNotFound, PostNotFound
 from apps.content.models import Comment, Post
 
 POSTS_PER_PAGE_DEFAULT = 20
@@ -39,15 +39,35 @@ class PostStatus(graphene.Enum):
     PUBLISHED = Post.Status.PUBLISHED.value
 
 
+def _viewer_may(info, permission: str, obj) -> bool:
+    # The question every surface asks (apps/content/rules.py), so clients show the actions
+    # the viewer may take, as the post page does.
+    return info.context.user.has_perm(permission, obj)
+
+
 class CommentType(DjangoObjectType):
     """A comment on a published post."""
 
     author = graphene.Field(Author, required=True)
+    viewer_can_hide = graphene.Boolean(
+        required=True, description="Whether the viewer may hide it (`hideComment`)."
+    )
+    viewer_can_delete = graphene.Boolean(
+        required=True, description="Whether the viewer may delete it (`deleteComment`)."
+    )
 
     class Meta:
         model = Comment
         name = "Comment"
         fields = ("id", "body", "created_at")
+
+    @staticmethod
+    def resolve_viewer_can_hide(comment, info):
+        return _viewer_may(info, "content.hide_comment", comment)
+
+    @staticmethod
+    def resolve_viewer_can_delete(comment, info):
+        return _viewer_may(info, "content.delete_comment", comment)
 
 
 class PostType(DjangoObjectType):
@@ -62,6 +82,18 @@ class PostType(DjangoObjectType):
         required=True,
         first=graphene.Int(default_value=COMMENTS_PER_POST_DEFAULT),
         description=f"The first comments, oldest first (at most {COMMENTS_PER_POST_MAX}).",
+    )
+    viewer_can_change = graphene.Boolean(
+        required=True, description="Whether the viewer may change it (`updatePost`)."
+    )
+    viewer_can_publish = graphene.Boolean(
+        required=True, description="Whether the viewer may publish it (`publishPost`)."
+    )
+    viewer_can_delete = graphene.Boolean(
+        required=True, description="Whether the viewer may delete it (`deletePost`)."
+    )
+    viewer_can_comment = graphene.Boolean(
+        required=True, description="Whether the viewer may comment on it (`addComment`)."
     )
 
     class Meta:
@@ -82,7 +114,23 @@ class PostType(DjangoObjectType):
     def resolve_comment_count(post, info):
         # Lists annotate the count (selectors.posts_visible_to); a single post counts here.
         count = getattr(post, "comment_count", None)
-        return post.comments.count() if count is None else count
+        return selectors.comment_count(post) if count is None else count
+
+    @staticmethod
+    def resolve_viewer_can_change(post, info):
+        return _viewer_may(info, "content.change_post", post)
+
+    @staticmethod
+    def resolve_viewer_can_publish(post, info):
+        return _viewer_may(info, "content.publish_post", post)
+
+    @staticmethod
+    def resolve_viewer_can_delete(post, info):
+        return _viewer_may(info, "content.delete_post", post)
+
+    @staticmethod
+    def resolve_viewer_can_comment(post, info):
+        return _viewer_may(info, "content.add_comment", post)
 
     @staticmethod
     def resolve_comments(post, info, first):
@@ -186,6 +234,17 @@ def _fetch_post(info, raw_id, *, field: str) -> Post:
         raise MutationFailed(Error(field=field, message=str(exc), code=NOT_FOUND)) from exc
 
 
+def _fetch_comment(info, raw_id, *, field: str) -> Comment:
+    """The visible comment with this id on a post the viewer may see; else reported missing."""
+    pk = parse_id(raw_id)
+    try:
+        if pk is None:
+            raise CommentNotFound()
+        return selectors.comment_for_viewer(info.context.user, pk=pk)
+    except CommentNotFound as exc:
+        raise MutationFailed(Error(field=field, message=str(exc), code=NOT_FOUND)) from exc
+
+
 class CreatePostInput(graphene.InputObjectType):
     title = graphene.String(required=True)
     body = graphene.String(default_value="")
@@ -205,12 +264,63 @@ class CreatePost(KeelMutation):
 
     @classmethod
     def perform(cls, info, input):
-        author = require_user(info)
+        actor = require_user(info)
         # The service applies the content rules; InvalidContent names the field at fault.
         post = services.create_post(
-            author=author, title=input.title, body=input.body, tags=input.tags
+            actor=actor, title=input.title, body=input.body, tags=input.tags
         )
         return cls(post=post)
+
+
+class UpdatePostInput(graphene.InputObjectType):
+    id = graphene.ID(required=True)
+    title = graphene.String(description="Left as it is when absent.")
+    body = graphene.String(description="Left as it is when absent.")
+    tags = graphene.List(
+        graphene.NonNull(graphene.String), description="Left as they are when absent."
+    )
+
+
+class UpdatePost(KeelMutation):
+    """Change a post's title, body or tags (its author, or staff)."""
+
+    class Meta:
+        name = "UpdatePostPayload"
+
+    class Arguments:
+        input = UpdatePostInput(required=True)
+
+    post = graphene.Field(PostType)
+
+    @classmethod
+    def perform(cls, info, input):
+        actor = require_user(info)
+        post = _fetch_post(info, input.id, field="id")
+        # The service asks content.change_post (NotPostAuthor) and applies the content rules.
+        services.update_post(
+            post=post, actor=actor, title=input.title, body=input.body, tags=input.tags
+        )
+        return cls(post=selectors.post_for_viewer(actor, pk=post.pk))
+
+
+class DeletePost(KeelMutation):
+    """Delete a post and its comments (its author, or staff)."""
+
+    class Meta:
+        name = "DeletePostPayload"
+
+    class Arguments:
+        id = graphene.ID(required=True)
+
+    deleted_id = graphene.ID(description="The id of the post deleted.")
+
+    @classmethod
+    def perform(cls, info, id):
+        actor = require_user(info)
+        post = _fetch_post(info, id, field="id")
+        deleted_id = post.pk
+        services.delete_post(post=post, actor=actor)
+        return cls(deleted_id=deleted_id)
 
 
 class PublishPost(KeelMutation):
@@ -247,13 +357,56 @@ class AddComment(KeelMutation):
 
     @classmethod
     def perform(cls, info, post_id, body):
-        author = require_user(info)
+        actor = require_user(info)
         post = _fetch_post(info, post_id, field="postId")
-        comment = services.add_comment(post=post, author=author, body=body)
+        comment = services.add_comment(post=post, actor=actor, body=body)
         return cls(comment=comment)
+
+
+class HideComment(KeelMutation):
+    """Hide a comment from every reader (the post's author, or a moderator)."""
+
+    class Meta:
+        name = "HideCommentPayload"
+
+    class Arguments:
+        id = graphene.ID(required=True)
+
+    hidden_id = graphene.ID(description="The id of the comment hidden.")
+
+    @classmethod
+    def perform(cls, info, id):
+        actor = require_user(info)
+        comment = _fetch_comment(info, id, field="id")
+        services.hide_comment(comment=comment, actor=actor)
+        return cls(hidden_id=comment.pk)
+
+
+class DeleteComment(KeelMutation):
+    """Delete a comment (its author, or staff)."""
+
+    class Meta:
+        name = "DeleteCommentPayload"
+
+    class Arguments:
+        id = graphene.ID(required=True)
+
+    deleted_id = graphene.ID(description="The id of the comment deleted.")
+
+    @classmethod
+    def perform(cls, info, id):
+        actor = require_user(info)
+        comment = _fetch_comment(info, id, field="id")
+        deleted_id = comment.pk
+        services.delete_comment(comment=comment, actor=actor)
+        return cls(deleted_id=deleted_id)
 
 
 class Mutation(graphene.ObjectType):
     create_post = CreatePost.Field()
+    update_post = UpdatePost.Field()
     publish_post = PublishPost.Field()
+    delete_post = DeletePost.Field()
     add_comment = AddComment.Field()
+    hide_comment = HideComment.Field()
+    delete_comment = DeleteComment.Field()

@@ -5,8 +5,10 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol, TypedDict
 
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import AnonymousUser
 from django.db.models import (
     Count,
     F,
@@ -20,27 +22,50 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 
+from apps.accounts.models import User
 from apps.caching.queries import cached_query
 from apps.caching.statements import (
     BIGINT_RANGE,
     CompiledQuery,
+    Sample,
     SampleDateTime,
     SampleInt,
     SampleText,
 )
 from apps.content.cache_tags import CONTENT_MODELS, QUERY_TTL
-from apps.content.errors import PostNotFound
+from apps.content.errors import CommentNotFound, PostNotFound
+from apps.content.input_rules import check_tag_filter, is_tag_name, normalize_tag_name
 from apps.content.models import Comment, Post, Tag
-from apps.content.rules import (
-    check_tag_filter,
-    ensure_author,
-    is_tag_name,
-    normalize_tag_name,
-)
+from apps.kernel.permissions import require_perm
+
+if TYPE_CHECKING:
+    from django.db.backends.base.base import BaseDatabaseWrapper
+    from django.db.models.sql.compiler import SQLCompiler, _AsSqlType
+    from django_stubs_ext import WithAnnotations
 
 
-def _visible_filter(user) -> Q:
-    """Published posts for everyone; drafts only for their author."""
+class Viewer(Protocol):
+    """Who reads, as the visibility rules see them: a user, anonymous or not, or a stand-in."""
+
+    @property
+    def is_authenticated(self) -> bool: ...
+
+    @property
+    def pk(self) -> int | None: ...
+
+
+class ListedPost(TypedDict):
+    """What `posts_visible_to` annotates each post with."""
+
+    comment_count: int
+    listed_at: datetime
+
+
+def _visible_filter(user: Viewer | None) -> Q:
+    """Published posts for everyone; drafts only for their author.
+
+    The query form of the `content.view_post` rule (rules.py), for lists and rows.
+    """
     published = Q(status=Post.Status.PUBLISHED)
     if user is not None and user.is_authenticated:
         return published | Q(author_id=user.pk)
@@ -55,7 +80,7 @@ def _with_relations(queryset: QuerySet[Post], *, with_tags: bool = True) -> Quer
 
 
 class _CommentCount(Func):
-    """A post's comments, counted by a correlated subquery in the select list.
+    """A post's comments (hidden ones left out), counted by a subquery in the select list.
 
     Not a JOIN with GROUP BY (`Count("comments")`): that made PostgreSQL join and group
     every visible post with all its comments before sorting and cutting the page (20 ms
@@ -70,16 +95,29 @@ class _CommentCount(Func):
     def __init__(self) -> None:
         super().__init__(F("pk"))
 
-    def as_sql(self, compiler, connection, **extra_context):
-        quote = connection.ops.quote_name
-        comments = quote(Comment._meta.db_table)
-        post_column = quote(Comment._meta.get_field("post").column)
-        # %(expressions)s is the outer post's id, compiled with whatever alias it has.
-        template = (
-            f"(SELECT COUNT(*) FROM {comments} counted"  # noqa: S608
-            f" WHERE counted.{post_column} = %(expressions)s)"
-        )
-        return super().as_sql(compiler, connection, template=template, **extra_context)
+    def as_sql(
+        self,
+        compiler: "SQLCompiler",
+        connection: "BaseDatabaseWrapper",
+        function: str | None = None,
+        template: str | None = None,
+        arg_joiner: str | None = None,
+        **extra_context: Any,
+    ) -> "_AsSqlType":
+        if template is None:
+            quote = connection.ops.quote_name
+            comments = quote(Comment._meta.db_table)
+            post_column = quote(Comment._meta.get_field("post").column)
+            hidden_at = Comment._meta.get_field("hidden_at").column
+            assert hidden_at is not None  # a concrete field's; django-stubs allow None for others
+            hidden_column = quote(hidden_at)
+            # %(expressions)s is the outer post's id, compiled with whatever alias it has.
+            template = (
+                f"(SELECT COUNT(*) FROM {comments} counted"  # noqa: S608
+                f" WHERE counted.{post_column} = %(expressions)s"
+                f" AND counted.{hidden_column} IS NULL)"
+            )
+        return super().as_sql(compiler, connection, function, template, arg_joiner, **extra_context)
 
 
 @functools.cache
@@ -229,8 +267,8 @@ def feed_posts(*, tag: str | None = None) -> QuerySet[Post]:
 
 
 def posts_visible_to(
-    user, *, tag: str | None = None, mine: bool = False, with_tags: bool = True
-) -> QuerySet[Post]:
+    user: Viewer | None, *, tag: str | None = None, mine: bool = False, with_tags: bool = True
+) -> "QuerySet[WithAnnotations[Post, ListedPost]]":
     """Posts `user` may read: published ones plus their own drafts; `mine` keeps their own.
 
     Authors are joined and comments counted; tags are prefetched unless `with_tags` is
@@ -260,7 +298,7 @@ def posts_visible_to(
     )
 
 
-def drafts_of(user) -> QuerySet[Post]:
+def drafts_of(user: Viewer | None) -> QuerySet[Post]:
     if user is None or not user.is_authenticated:
         return Post.objects.none()
     return _with_relations(
@@ -269,7 +307,7 @@ def drafts_of(user) -> QuerySet[Post]:
 
 
 def post_for_viewer(
-    user, *, pk: int | None = None, slug: str | None = None, with_tags: bool = True
+    user: Viewer | None, *, pk: int | None = None, slug: str | None = None, with_tags: bool = True
 ) -> Post:
     """The post with this id or slug if `user` may see it; raises PostNotFound otherwise.
 
@@ -282,7 +320,9 @@ def post_for_viewer(
     return found[0]
 
 
-def _post_lookup(user, *, pk: int | None, slug: str | None, with_tags: bool) -> QuerySet[Post]:
+def _post_lookup(
+    user: Viewer | None, *, pk: int | None, slug: str | None, with_tags: bool
+) -> QuerySet[Post]:
     lookup = {"pk": pk} if pk is not None else {"slug": slug}
     return (
         _with_relations(Post.objects.filter(_visible_filter(user), **lookup), with_tags=with_tags)
@@ -302,7 +342,7 @@ class _TagNames(Func):
     def __init__(self) -> None:
         super().__init__(F("pk"), output_field=_NameListField())
 
-    def _parts(self, connection) -> tuple[str, str, str]:
+    def _parts(self, connection: "BaseDatabaseWrapper") -> tuple[str, str, str]:
         quote = connection.ops.quote_name
         through = Post.tags.through._meta
         source = (
@@ -313,12 +353,23 @@ class _TagNames(Func):
         )
         return quote("name"), source, f"ORDER BY tag.{quote('name')}"
 
-    def as_sql(self, compiler, connection, **extra_context):
-        name, source, order = self._parts(connection)
-        template = f"ARRAY(SELECT tag.{name} {source} {order})"
-        return super().as_sql(compiler, connection, template=template, **extra_context)
+    def as_sql(
+        self,
+        compiler: "SQLCompiler",
+        connection: "BaseDatabaseWrapper",
+        function: str | None = None,
+        template: str | None = None,
+        arg_joiner: str | None = None,
+        **extra_context: Any,
+    ) -> "_AsSqlType":
+        if template is None:
+            name, source, order = self._parts(connection)
+            template = f"ARRAY(SELECT tag.{name} {source} {order})"
+        return super().as_sql(compiler, connection, function, template, arg_joiner, **extra_context)
 
-    def as_sqlite(self, compiler, connection, **extra_context):
+    def as_sqlite(
+        self, compiler: "SQLCompiler", connection: "BaseDatabaseWrapper", **extra_context: Any
+    ) -> "_AsSqlType":
         name, source, order = self._parts(connection)
         template = (
             # Only quoted names from the models' metadata go into the text.
@@ -328,12 +379,21 @@ class _TagNames(Func):
         return super().as_sql(compiler, connection, template=template, **extra_context)
 
 
-class _NameListField(Field):
+if TYPE_CHECKING:
+    _ListField = Field[list[str], list[str]]
+else:  # Django's fields take no type arguments at run time
+    _ListField = Field
+
+
+class _NameListField(_ListField):
     """Tag names from the database: a list from PostgreSQL's array, JSON text from SQLite."""
 
-    def from_db_value(self, value, expression, connection):
+    def from_db_value(
+        self, value: str | list[str] | None, expression: object, connection: "BaseDatabaseWrapper"
+    ) -> list[str]:
         if isinstance(value, str):
-            return json.loads(value)
+            names: list[str] = json.loads(value)
+            return names
         return list(value or ())
 
 
@@ -390,14 +450,16 @@ class _ViewerId:
         self.pk = pk
 
 
-def _post_rows(queryset: QuerySet[Post]) -> QuerySet[Post]:
+def _post_rows(
+    queryset: "QuerySet[WithAnnotations[Post, ListedPost]]",
+) -> QuerySet[Post, tuple[Any, ...]]:
     return queryset.annotate(tag_names=_TagNames()).values_list(*_ROW_FIELDS)
 
 
 @functools.cache
 def _compiled_post_row(signed_in: bool) -> CompiledQuery:
-    def build(post_id, viewer_id=None):
-        viewer = _ViewerId(viewer_id) if signed_in else None
+    def build(post_id: int, viewer_id: int | None = None) -> QuerySet[Post, tuple[Any, ...]]:
+        viewer = _ViewerId(viewer_id) if viewer_id is not None else None  # given if signed_in
         return _post_rows(posts_visible_to(viewer, with_tags=False).filter(pk=post_id).order_by())
 
     if signed_in:
@@ -405,7 +467,7 @@ def _compiled_post_row(signed_in: bool) -> CompiledQuery:
     return CompiledQuery(build, post_id=SampleInt())
 
 
-def post_row_for_viewer(user, *, pk: int) -> PostRow:
+def post_row_for_viewer(user: Viewer | None, *, pk: int) -> PostRow:
     """The post with this id as a row, if `user` may see it (the rule of post_for_viewer);
     raises PostNotFound otherwise. One query, its SQL compiled once per process."""
     if pk not in BIGINT_RANGE:
@@ -425,8 +487,13 @@ def _compiled_post_page(
 ) -> CompiledQuery:
     """One shape of a feed page; `direction` is None (from the top), "after" or "before"."""
 
-    def build(viewer_id=None, tag=None, listed_at=None, post_id=None):
-        viewer = _ViewerId(viewer_id) if signed_in else None
+    def build(
+        viewer_id: int | None = None,
+        tag: str | None = None,
+        listed_at: datetime | None = None,
+        post_id: int | None = None,
+    ) -> QuerySet[Post, tuple[Any, ...]]:
+        viewer = _ViewerId(viewer_id) if viewer_id is not None else None  # given if signed_in
         queryset = posts_visible_to(viewer, tag=tag, mine=mine, with_tags=False)
         if direction == "after":
             # Past (listed_at, id) in feed order; the first condition lets the index range.
@@ -439,7 +506,7 @@ def _compiled_post_page(
             ).order_by("listed_at", "id")
         return _post_rows(queryset)[: size + 1]
 
-    samples = {}
+    samples: dict[str, Sample] = {}
     if signed_in:
         samples["viewer_id"] = SampleInt()
     if tagged:
@@ -450,7 +517,7 @@ def _compiled_post_page(
 
 
 def post_page_visible_to(
-    user,
+    user: Viewer | None,
     *,
     size: int,
     tag: str | None = None,
@@ -464,13 +531,14 @@ def post_page_visible_to(
     just past it, forwards or backwards. Rows come in feed order either way. One query,
     its SQL compiled once per process and page shape.
     """
-    signed_in = user is not None and user.is_authenticated
+    viewer = user if user is not None and user.is_authenticated else None
+    signed_in = viewer is not None
     if not _possible_tag(tag) or (mine and not signed_in):
         return PostPage([], False)
     tag = normalize_tag_name(tag or "")
-    values = {}
-    if signed_in:
-        values["viewer_id"] = user.pk
+    values: dict[str, object] = {}
+    if viewer is not None:
+        values["viewer_id"] = viewer.pk
     if tag:
         values["tag"] = tag
     direction, position = (
@@ -487,28 +555,59 @@ def post_page_visible_to(
     return PostPage(rows, more)
 
 
-def post_for_editing(user, *, slug: str) -> Post:
+def post_for_editing(user: AbstractBaseUser | AnonymousUser, *, slug: str) -> Post:
     """The post `user` may change; PostNotFound if hidden from them, NotPostAuthor if not theirs."""
     post = post_for_viewer(user, slug=slug)
-    ensure_author(post, user)
+    require_perm(user, "content.change_post", post)
     return post
 
 
-def can_view_post(user, post_id: int) -> bool:
-    return Post.objects.filter(_visible_filter(user), pk=post_id).exists()
+def post_by_id(pk: int) -> Post | None:
+    """The post with this id whoever may see it, for a permission check (None if missing)."""
+    if pk not in BIGINT_RANGE:
+        return None
+    return Post.objects.filter(pk=pk).first()
+
+
+def visible_comments() -> QuerySet[Comment]:
+    """Comments every reader of their post sees: all but the hidden ones."""
+    return Comment.objects.filter(hidden_at__isnull=True)
 
 
 def comments_for_post(post: Post) -> QuerySet[Comment]:
-    return post.comments.select_related("author").order_by("created_at", "id")
+    """The post's visible comments, oldest first, authors loaded."""
+    return (
+        post.comments.filter(hidden_at__isnull=True)
+        .select_related("author")
+        .order_by("created_at", "id")
+    )
+
+
+def comment_count(post: Post) -> int:
+    return post.comments.filter(hidden_at__isnull=True).count()
+
+
+def comment_for_viewer(user: User | AnonymousUser, *, pk: int, post: Post | None = None) -> Comment:
+    """The visible comment with this id on a post `user` may read (on `post`, if given);
+    CommentNotFound otherwise, so hidden comments and drafts do not leak."""
+    if pk not in BIGINT_RANGE:
+        raise CommentNotFound()
+    queryset = visible_comments().select_related("post", "author")
+    if post is not None:
+        queryset = queryset.filter(post=post)
+    comment = queryset.filter(pk=pk).first()
+    if comment is None or not user.has_perm("content.view_post", comment.post):
+        raise CommentNotFound()
+    return comment
 
 
 def prefetch_first_comments(posts: list[Post], *, first: int, to_attr: str) -> None:
-    """Attach to each post its `first` oldest comments, authors loaded, as `to_attr`.
+    """Attach to each post its `first` oldest visible comments, authors loaded, as `to_attr`.
 
     One query for all the posts (a windowed slice), so a page of posts costs the same
     whatever its size.
     """
-    comments = Comment.objects.select_related("author").order_by("created_at", "id")
+    comments = visible_comments().select_related("author").order_by("created_at", "id")
     prefetch_related_objects(
         posts, Prefetch("comments", queryset=comments[:first], to_attr=to_attr)
     )

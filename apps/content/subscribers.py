@@ -18,3 +18,16 @@ def broadcast_comment(event: EventEnvelope) -> None:
 def broadcast_publication(event: EventEnvelope) -> None:
     payload = event.payload
     broadcast_to_post(payload["post_id"], "post.published", {"event_id": event.id, **payload})
+
+
+@subscriber("comment.hidden", name="content.broadcast_comment_hidden")
+def broadcast_comment_hidden(event: EventEnvelope) -> None:
+    # Readers of the post drop the comment from the page (static/js/live-comments.js).
+    payload = event.payload
+    broadcast_to_post(payload["post_id"], "comment.hidden", {"event_id": event.id, **payload})
+
+
+@subscriber("comment.deleted", name="content.broadcast_comment_deleted")
+def broadcast_comment_deleted(event: EventEnvelope) -> None:
+    payload = event.payload
+    broadcast_to_post(payload["post_id"], "comment.deleted", {"event_id": event.id, **payload})

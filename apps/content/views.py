@@ -9,15 +9,17 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from apps.caching.edge import edge_cached, mark_for_edge, surrogate_keys
-from apps.content import rules, selectors, services
+from apps.content import input_rules, selectors, services
 from apps.content.cache_tags import CONTENT_MODELS, EDGE_TTL
 from apps.content.errors import CommentsClosed, InvalidContent, PostAlreadyPublished
 from apps.content.forms import CommentForm, PostForm
 from apps.content.models import Post
 from apps.kernel.web import show_as_message, show_on_form
 
-# A domain error these views do not catch (PostNotFound, NotPostAuthor...) becomes the error
-# page of its status (apps/kernel/web.py).
+# A domain error these views do not catch (PostNotFound, NotPostAuthor, NotAllowed...)
+# becomes the error page of its status (apps/kernel/web.py). Who may do what is asked of
+# `user.has_perm` (apps/content/rules.py): by the services, and by the templates to show
+# only the actions the viewer may take.
 
 
 _FEED_TAGS = surrogate_keys(CONTENT_MODELS)
@@ -27,10 +29,10 @@ def feed(request: HttpRequest) -> HttpResponse:
     raw_tag, raw_page = request.GET.get("tag"), request.GET.get("page")
     try:
         # On the raw value: normalizing strips some control characters away.
-        rules.check_tag_filter(raw_tag)
+        input_rules.check_tag_filter(raw_tag)
     except InvalidContent as error:
         return _refused_feed_filter(request, error)
-    tag = rules.normalize_tag_name(raw_tag or "") or None
+    tag = input_rules.normalize_tag_name(raw_tag or "") or None
     page = selectors.feed_page(tag=tag, number=_page_number(raw_page))
     response = render(request, "content/feed.html", {"page": page, "tag": tag})
     # Kept at the edge only as asked for in canonical form: a page number it had to
@@ -70,7 +72,6 @@ def _render_post(
         "tag_names": [tag.name for tag in post.tags.all()],
         "comments": selectors.comments_for_post(post),
         "comment_form": comment_form or CommentForm(),
-        "is_author": post.author_id == request.user.pk,
     }
     return render(request, "content/post_detail.html", context)
 
@@ -87,7 +88,7 @@ def post_create(request: HttpRequest) -> HttpResponse:
         publish_now = request.POST.get("action") == "publish"
         try:
             post = services.create_post(
-                author=request.user,
+                actor=request.user,
                 title=form.cleaned_data["title"],
                 body=form.cleaned_data["body"],
                 tags=form.cleaned_data["tags"],
@@ -148,7 +149,7 @@ def comment_create(request: HttpRequest, slug: str) -> HttpResponse:
     if form.is_valid():
         try:
             comment = services.add_comment(
-                post=post, author=request.user, body=form.cleaned_data["body"]
+                post=post, actor=request.user, body=form.cleaned_data["body"]
             )
         except InvalidContent as error:
             show_on_form(form, error)
@@ -160,6 +161,35 @@ def comment_create(request: HttpRequest, slug: str) -> HttpResponse:
             post_url = reverse("content:post", kwargs={"slug": post.slug})
             return redirect(f"{post_url}#comment-{comment.pk}")
     return _render_post(request, post, comment_form=form)
+
+
+@login_required
+@require_POST
+def post_delete(request: HttpRequest, slug: str) -> HttpResponse:
+    post = selectors.post_for_viewer(request.user, slug=slug)
+    services.delete_post(post=post, actor=request.user)
+    messages.success(request, "The post is deleted.")
+    return redirect("content:drafts" if not post.is_published else "content:feed")
+
+
+@login_required
+@require_POST
+def comment_hide(request: HttpRequest, slug: str, comment_id: int) -> HttpResponse:
+    post = selectors.post_for_viewer(request.user, slug=slug)
+    comment = selectors.comment_for_viewer(request.user, pk=comment_id, post=post)
+    services.hide_comment(comment=comment, actor=request.user)
+    messages.success(request, "The comment is hidden.")
+    return redirect(f"{reverse('content:post', kwargs={'slug': post.slug})}#comments-heading")
+
+
+@login_required
+@require_POST
+def comment_delete(request: HttpRequest, slug: str, comment_id: int) -> HttpResponse:
+    post = selectors.post_for_viewer(request.user, slug=slug)
+    comment = selectors.comment_for_viewer(request.user, pk=comment_id, post=post)
+    services.delete_comment(comment=comment, actor=request.user)
+    messages.success(request, "The comment is deleted.")
+    return redirect(f"{reverse('content:post', kwargs={'slug': post.slug})}#comments-heading")
 
 
 @login_required

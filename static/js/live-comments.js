@@ -3,7 +3,8 @@
  *
  * Progressive enhancement: the page works without this script. It opens a websocket to
  * /ws/posts/<post id>/ and appends each "comment.created" message to the comment list,
- * building nodes with textContent (never innerHTML) and skipping comments already shown.
+ * building nodes with textContent (never innerHTML) and skipping comments already shown;
+ * a "comment.hidden" or "comment.deleted" message takes the comment off the list.
  * The socket hears only comments made while it is open, and delivery is at most once, so
  * every time it opens (the first time included: comments posted between the page's render
  * and the first open would be missed) it reads the page's comments once more and adds those
@@ -121,6 +122,16 @@
     refreshCount();
   }
 
+  function removeComment(commentId) {
+    var items = list.querySelectorAll("[data-comment-id]");
+    for (var i = 0; i < items.length; i += 1) {
+      if (items[i].getAttribute("data-comment-id") === String(commentId)) {
+        items[i].parentNode.removeChild(items[i]);
+      }
+    }
+    refreshCount();
+  }
+
   // Reads the comments from a fresh copy of this page: data only, rebuilt by showComment.
   function catchUp() {
     if (!window.fetch || !window.DOMParser) {
@@ -182,6 +193,12 @@
       }
       if (message && message.type === "comment.created" && message.data) {
         showComment(message.data);
+      } else if (
+        message &&
+        (message.type === "comment.hidden" || message.type === "comment.deleted") &&
+        message.data
+      ) {
+        removeComment(message.data.comment_id);
       }
     });
     socket.addEventListener("close", function (event) {

@@ -175,3 +175,55 @@ def test_admin_password_change_with_the_right_old_password_changes_it(client):
     assert response["Location"] == reverse("admin:password_change_done")
     root.refresh_from_db()
     assert root.check_password(new)
+
+
+def test_admin_gives_a_user_a_role_through_the_accounts_service(staff_client):
+    from django.contrib.auth.models import Group
+
+    from apps.accounts.services import define_role
+
+    moderators = define_role(name="moderator", permissions=["content.hide_comment"])
+    user = make_user(email="member@example.com")
+    url = reverse("admin:accounts_user_change", args=[user.pk])
+
+    response = staff_client.post(url, _change_data(user, groups=[moderators.pk]))
+
+    assert response.status_code == 302
+    assert list(user.groups.all()) == [Group.objects.get(name="moderator")]
+    user = User.objects.get(pk=user.pk)  # permissions are cached per instance
+    assert user.has_perm("content.hide_comment")
+
+
+def test_admin_adds_an_account_that_cannot_sign_in_with_a_password(staff_client):
+    response = staff_client.post(
+        ADD_URL, {"email": "Robot@Example.com", "usable_password": "false"}
+    )
+
+    robot = User.objects.get(email="robot@example.com")
+    assert response.status_code == 302
+    assert not robot.has_usable_password()
+
+
+def test_admin_deletes_an_account_through_the_service(staff_client):
+    user = make_user(email="leaving@example.com")
+
+    response = staff_client.post(
+        reverse("admin:accounts_user_delete", args=[user.pk]), {"post": "yes"}
+    )
+
+    assert response.status_code == 302
+    assert not User.objects.filter(pk=user.pk).exists()
+
+
+def test_staff_without_add_user_cannot_add_an_account(client):
+    from apps.accounts.services import create_account
+
+    clerk = create_account(email="clerk@example.com", password=PASSWORD, is_staff=True)
+    client.force_login(clerk)
+
+    response = client.post(
+        ADD_URL, {"email": "new@example.com", "password1": PASSWORD, "password2": PASSWORD}
+    )
+
+    assert response.status_code == 403
+    assert not User.objects.filter(email="new@example.com").exists()

@@ -19,7 +19,7 @@ def make_post(
 ) -> Post:
     n = next(_sequence)
     return create_post(
-        author=author or make_user(),
+        actor=author or make_user(),
         title=title or f"Post number {n}",
         body=body,
         tags=tags,
@@ -29,5 +29,5 @@ def make_post(
 
 def make_comment(*, post: Post | None = None, author=None, body: str = "A comment.") -> Comment:
     return add_comment(
-        post=post or make_post(published=True), author=author or make_user(), body=body
+        post=post or make_post(published=True), actor=author or make_user(), body=body
     )

@@ -19,11 +19,11 @@ ann = User.objects.create_user(email="ann@example.com", password="x-long-passwor
 bo = User.objects.create_user(
     email="bo@example.com", password="x-long-password-2", display_name="Bo"
 )
-first = create_post(author=ann, title="First", body="b", tags=["zeta", "alpha"], publish_now=True)
-create_post(author=bo, title="Second", body="b", tags=[], publish_now=True)
-create_post(author=ann, title="Third", body="b", tags=["mid"], publish_now=True)
-create_post(author=ann, title="Draft", body="b", tags=["wip"])
-add_comment(post=first, author=bo, body="Nice.")
+first = create_post(actor=ann, title="First", body="b", tags=["zeta", "alpha"], publish_now=True)
+create_post(actor=bo, title="Second", body="b", tags=[], publish_now=True)
+create_post(actor=ann, title="Third", body="b", tags=["mid"], publish_now=True)
+create_post(actor=ann, title="Draft", body="b", tags=["wip"])
+add_comment(post=first, actor=bo, body="Nice.")
 
 client = Client(HTTP_HOST="127.0.0.1")
 page = client.get("/api/posts/", {"page_size": 2}).json()

@@ -1,11 +1,25 @@
 import pytest
+from django.contrib.auth.models import AnonymousUser, Permission
 
+from apps.accounts.services import create_account, define_role, grant_role
 from apps.content.errors import CommentsClosed, InvalidContent, NotPostAuthor, PostAlreadyPublished
-from apps.content.models import Post
-from apps.content.services import add_comment, publish_post, update_post
+from apps.content.models import Comment, Post, Tag
+from apps.content.rules import MODERATOR_GROUP, MODERATOR_PERMISSIONS
+from apps.content.services import (
+    add_comment,
+    delete_comment,
+    delete_post,
+    delete_tag,
+    hide_comment,
+    publish_post,
+    save_tag,
+    update_comment,
+    update_post,
+)
 from apps.events.models import OutboxEvent
+from apps.kernel.errors import NotAllowed, NotSignedIn
 from tests.accounts.factories import make_user
-from tests.content.factories import make_post
+from tests.content.factories import make_comment, make_post
 
 pytestmark = pytest.mark.django_db
 
@@ -99,9 +113,9 @@ def test_publish_sets_time_and_writes_one_event():
 def test_comments_only_on_published_posts():
     draft = make_post()
     with pytest.raises(CommentsClosed):
-        add_comment(post=draft, author=make_user(), body="First!")
+        add_comment(post=draft, actor=make_user(), body="First!")
     with pytest.raises(InvalidContent):
-        add_comment(post=make_post(published=True), author=make_user(), body="  ")
+        add_comment(post=make_post(published=True), actor=make_user(), body="  ")
 
 
 @pytest.mark.parametrize(
@@ -135,7 +149,154 @@ def test_a_comment_with_a_control_character_is_refused():
     post = make_post(published=True)
 
     with pytest.raises(InvalidContent) as refusal:
-        add_comment(post=post, author=make_user(), body="Hello\x00")
+        add_comment(post=post, actor=make_user(), body="Hello\x00")
 
     assert refusal.value.field == "body"
     assert not post.comments.exists()
+
+
+# --- permissions, asked by the services themselves --------------------------------------------
+
+
+def _moderator():
+    define_role(name=MODERATOR_GROUP, permissions=MODERATOR_PERMISSIONS)
+    moderator = make_user()
+    grant_role(user=moderator, name=MODERATOR_GROUP)
+    return moderator
+
+
+def _payloads(event_type: str) -> list[dict]:
+    return [event.payload for event in OutboxEvent.objects.filter(event_type=event_type)]
+
+
+def test_anonymous_actors_are_told_to_sign_in_and_nothing_changes():
+    post = make_post(published=True)
+    nobody = AnonymousUser()
+
+    with pytest.raises(NotSignedIn):
+        update_post(post=post, actor=nobody, title="Changed")
+    with pytest.raises(NotSignedIn):
+        add_comment(post=post, actor=nobody, body="Hello")
+    with pytest.raises(NotSignedIn):
+        make_post(author=nobody)
+
+    assert Post.objects.get(pk=post.pk).title != "Changed"
+    assert not Comment.objects.exists()
+
+
+def test_staff_holding_a_model_permission_may_act_on_any_post():
+    post = make_post(title="Typo", published=True)
+    editor = make_user()
+    editor.user_permissions.add(Permission.objects.get(codename="change_post"))
+
+    update_post(post=post, actor=editor, title="Fixed")
+    with pytest.raises(NotPostAuthor):
+        delete_post(post=post, actor=editor)
+
+    assert Post.objects.get(pk=post.pk).title == "Fixed"
+
+
+def test_deleting_a_post_publishes_post_deleted_and_only_its_author_may():
+    post = make_post(published=True)
+    post_id = post.pk
+    make_comment(post=post)
+
+    with pytest.raises(NotPostAuthor):
+        delete_post(post=post, actor=make_user())
+    delete_post(post=post, actor=post.author)
+
+    assert not Post.objects.filter(pk=post_id).exists()
+    assert not Comment.objects.exists()
+    assert _payloads("post.deleted") == [
+        {"post_id": post_id, "author_id": post.author_id, "was_published": True}
+    ]
+    assert OutboxEvent.objects.get(event_type="post.deleted").actor_id == post.author_id
+
+
+def test_the_posts_author_and_moderators_hide_comments_and_others_may_not():
+    post = make_post(published=True)
+    first, second = make_comment(post=post), make_comment(post=post)
+
+    with pytest.raises(NotAllowed):
+        hide_comment(comment=first, actor=first.author)  # its author may delete it, not hide it
+    hide_comment(comment=first, actor=post.author)
+    hide_comment(comment=second, actor=_moderator())
+
+    hidden = Comment.objects.filter(hidden_at__isnull=False).order_by("pk")
+    assert [comment.pk for comment in hidden] == [first.pk, second.pk]
+    assert hidden[0].hidden_by == post.author
+    assert [payload["comment_id"] for payload in _payloads("comment.hidden")] == [
+        first.pk,
+        second.pk,
+    ]
+
+
+def test_hiding_a_hidden_comment_changes_and_announces_nothing():
+    comment = make_comment()
+    author = comment.post.author
+    hide_comment(comment=comment, actor=author)
+    hidden_at = Comment.objects.get(pk=comment.pk).hidden_at
+
+    hide_comment(comment=Comment.objects.get(pk=comment.pk), actor=author)
+
+    assert Comment.objects.get(pk=comment.pk).hidden_at == hidden_at
+    assert OutboxEvent.objects.filter(event_type="comment.hidden").count() == 1
+
+
+def test_a_comments_author_deletes_it_and_the_deletion_is_announced():
+    comment = make_comment()
+    comment_id = comment.pk
+
+    with pytest.raises(NotAllowed):
+        delete_comment(comment=comment, actor=comment.post.author)
+    with pytest.raises(NotAllowed):
+        delete_comment(comment=comment, actor=_moderator())
+    delete_comment(comment=comment, actor=comment.author)
+
+    assert not Comment.objects.exists()
+    assert _payloads("comment.deleted") == [{"comment_id": comment_id, "post_id": comment.post_id}]
+
+
+def test_superusers_may_do_anything_a_rule_allows_anyone_but_comment_on_a_draft():
+    root = create_account(
+        email="root@example.com", password="x-long-passphrase-1", is_superuser=True
+    )
+    draft = make_post()
+
+    update_post(post=draft, actor=root, title="Edited by root")
+    with pytest.raises(CommentsClosed):
+        add_comment(post=draft, actor=root, body="Hello")
+
+    assert Post.objects.get(pk=draft.pk).title == "Edited by root"
+
+
+def test_correcting_a_comment_needs_the_model_permission_and_keeps_the_rules():
+    comment = make_comment(body="Befor")
+    staff = make_user()
+    staff.user_permissions.add(Permission.objects.get(codename="change_comment"))
+
+    with pytest.raises(NotAllowed):
+        update_comment(comment=comment, actor=comment.author, body="Changed")
+    with pytest.raises(InvalidContent):
+        update_comment(comment=comment, actor=staff, body="  ")
+    update_comment(comment=comment, actor=staff, body="Before")
+
+    assert Comment.objects.get(pk=comment.pk).body == "Before"
+
+
+def test_tags_are_made_under_the_name_rules_by_those_who_may():
+    staff = make_user()
+    staff.user_permissions.add(
+        *Permission.objects.filter(codename__in=["add_tag", "change_tag", "delete_tag"])
+    )
+
+    with pytest.raises(NotAllowed):
+        save_tag(actor=make_user(), name="web")
+    tag = save_tag(actor=staff, name="Web Dev")
+    renamed = save_tag(actor=staff, name="Django", tag=tag)
+    with pytest.raises(InvalidContent):
+        save_tag(actor=staff, name="no_underscores!")
+    delete_tag(tag=renamed, actor=staff)
+
+    assert (tag.pk, renamed.name) == (renamed.pk, "django")
+    assert not Tag.objects.exists()

@@ -80,6 +80,10 @@ def test_a_comment_appears_live_on_another_page_without_reload(
     assert reader_navigations == []
 
 
+def socket_url(server, post_id: int) -> str:
+    return f"{server.ws_url}/ws/posts/{post_id}/"
+
+
 def _comment_and_wait_until_broadcast(**fields) -> None:
     """Add a comment and wait until its live broadcast has gone out to the post's sockets."""
     comment = make_comment(**fields)
@@ -133,7 +137,11 @@ def test_a_post_gone_before_the_socket_opens_turns_live_comments_off_for_good(
 ):
     # Given a visitor whose page of a post is rendered, but whose live script has not run yet
     post = make_post(title="Soon gone", published=True)
+    post_url = socket_url(asgi_server, post.pk)
     page = browser_session.new_page()
+    # The page's timers run when the test moves its clock on: a retry the script scheduled
+    # would run then, not at some moment a fixed wait might miss.
+    page.clock.install()
     held_script = hold_requests(page, LIVE_SCRIPT)
     sockets: list[WebSocket] = []
     page.on("websocket", lambda socket: sockets.append(socket))
@@ -144,11 +152,17 @@ def test_a_post_gone_before_the_socket_opens_turns_live_comments_off_for_good(
     outside_the_browser_loop(delete_post, post=post, actor=post.author)
     script.continue_()
 
-    # Then the server refuses the socket with 4403: live comments turn off and stay off,
-    # with no second attempt (the first retry would come within a second)
+    # Then the server refuses the socket with 4403: live comments turn off
     live = page.locator("[data-post-id]")
     expect(live).to_have_attribute("data-live", "off")
-    page.wait_for_timeout(2_500)
+    # ...and stay off, with no second attempt: every timer of the next minute runs (a retry
+    # would come within a second), then the page opens a marker socket of the test's own,
+    # which is the next socket the page opened
+    page.clock.run_for(60_000)
+    marker_url = f"{post_url}?marker"
+    with page.expect_websocket() as marker:
+        page.evaluate("url => { new WebSocket(url); }", marker_url)
+    assert marker.value.url == marker_url
+    assert [socket.url for socket in sockets] == [post_url, marker_url]
     expect(live).to_have_attribute("data-live", "off")
-    assert len(sockets) == 1
     expect(page.get_by_role("heading", name="Soon gone")).to_be_visible()

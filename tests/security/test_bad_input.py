@@ -2,9 +2,6 @@
 
 import base64
 import json
-import subprocess
-import urllib.error
-import urllib.request
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
@@ -16,7 +13,7 @@ from apps.api.pagination import cursor_signer
 from apps.content.models import Comment, Post, Tag
 from tests.accounts.factories import PASSWORD, make_user
 from tests.content.factories import make_comment, make_post
-from tests.live import BIN, ROOT, free_port, stop, subprocess_env, wait_until
+from tests.live import WsgiServer, free_port
 
 pytestmark = pytest.mark.django_db
 
@@ -822,42 +819,15 @@ def test_sign_up_refuses_c1_controls_in_a_display_name(character):
 def test_healthz_names_the_failing_check_and_nothing_more(tmp_path):
     # Given a live server whose database cannot be reached (a closed port, a named role)
     closed_port = free_port()
-    port = free_port()
-    env = subprocess_env() | {
-        "DATABASE_URL": f"postgres://secret_role@127.0.0.1:{closed_port}/keel_secret_db"
-    }
-    log = open(tmp_path / "server.log", "wb")  # noqa: SIM115
-    server = subprocess.Popen(
-        [
-            *(str(BIN / "granian"), "--interface", "wsgi", "--workers", "1"),
-            *("--host", "127.0.0.1", "--port", str(port), "config.wsgi:application"),
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    answers = []
-
-    def health_answers() -> bool:
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5) as answer:
-                answers.append((answer.status, answer.read().decode()))
-        except urllib.error.HTTPError as refusal:
-            answers.append((refusal.code, refusal.read().decode()))
-        except OSError:
-            return False
-        return True
-
+    env = {"DATABASE_URL": f"postgres://secret_role@127.0.0.1:{closed_port}/keel_secret_db"}
+    server = WsgiServer(log_path=tmp_path / "server.log", env=env)
     try:
         # When anyone asks it for its health
-        assert wait_until(health_answers, timeout=30)
+        status, body = server.start(healthy=False).health()
     finally:
-        stop(server)
-        log.close()
+        server.stop()
 
     # Then it says the database check fails, and nothing of the database's error
-    status, body = answers[-1]
     assert status == 503
     assert json.loads(body) == {
         "status": "failing",

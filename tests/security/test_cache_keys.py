@@ -263,8 +263,8 @@ from apps.content.services import create_post, update_post
 
 call_command("migrate", verbosity=0)
 ann = User.objects.create_user(email="ann@example.com", password="x-long-password-1")
-create_post(author=ann, title="Other", body="b", tags=["known"], publish_now=True)
-post = create_post(author=ann, title="Tagged", body="b", tags=["alpha"], publish_now=True)
+create_post(actor=ann, title="Other", body="b", tags=["known"], publish_now=True)
+post = create_post(actor=ann, title="Tagged", body="b", tags=["alpha"], publish_now=True)
 client = Client(HTTP_HOST="127.0.0.1")
 reads = [client.get(f"/api/posts/{post.pk}/").json()["tags"]]
 update_post(post=post, actor=ann, tags=["alpha", "known"])  # a tag that exists

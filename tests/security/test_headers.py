@@ -44,9 +44,14 @@ print(json.dumps(dict(response.headers)))
 
 def _headers_under(settings_module: str, path: str, host: str, **env: str) -> dict[str, str]:
     # Only what a bare shell has, plus the test database and Redis: the settings under test
-    # must come from the environment given here alone.
+    # must come from the environment given here alone. Coverage's variables pass, so that a
+    # measured run measures these settings too.
     base = subprocess_env()
-    clean = {k: os.environ[k] for k in ("PATH", "HOME", "LANG") if k in os.environ}
+    clean = {
+        k: v
+        for k, v in os.environ.items()
+        if k in ("PATH", "HOME", "LANG") or k.startswith("COVERAGE_")
+    }
     clean |= {k: base[k] for k in ("DATABASE_URL", "REDIS_URL", "REDIS_CACHE_URL")}
     result = subprocess.run(
         [str(BIN / "python"), "-c", _HEADERS_OF, path, host],

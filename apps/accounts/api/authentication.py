@@ -12,7 +12,6 @@ it is loaded from the database; saved, the user writes only the fields it holds)
 
 import hashlib
 
-from django.core.cache import cache
 from django.db import connection
 from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions
@@ -20,6 +19,7 @@ from rest_framework.authentication import TokenAuthentication
 from rest_framework.authtoken.models import Token
 
 from apps.accounts.models import User
+from apps.caching.default import cache
 from apps.caching.invalidation import has_uncommitted_writes, model_tag
 
 TOKEN_TTL = 300

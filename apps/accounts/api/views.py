@@ -3,6 +3,7 @@
 from django.contrib.auth import login, logout
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.middleware.csrf import get_token
+from django.urls import reverse
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.authentication import SessionAuthentication
@@ -37,7 +38,11 @@ class SignUpView(APIView):
     def post(self, request):
         data = validated_data(SignUpSerializer, request.data)
         try:
-            services.sign_up(**data, request=request)
+            services.sign_up(
+                **data,
+                client_address=attempts.client_address(request),
+                sign_in_url=request.build_absolute_uri(reverse("accounts:signin")),
+            )
         except DjangoValidationError as exc:
             # The password validators speak through Django's ValidationError; keep their
             # codes (password_too_short, ...) so clients can tell them apart.
@@ -73,7 +78,9 @@ class TokenView(APIView):
     def post(self, request):
         data = validated_data(CredentialsSerializer, request.data)
         token = services.issue_api_token(
-            email=data["email"], password=data["password"], request=request
+            email=data["email"],
+            password=data["password"],
+            client_address=attempts.client_address(request),
         )
         return Response(TokenSerializer(token).data)
 
@@ -115,11 +122,14 @@ class SessionView(APIView):
         SessionAuthentication().enforce_csrf(request)
         data = validated_data(CredentialsSerializer, request.data)
         user = services.authenticate_user(
-            email=data["email"], password=data["password"], request=request
+            email=data["email"],
+            password=data["password"],
+            client_address=attempts.client_address(request),
+            device=attempts.device_cookie(request),
         )
         login(request, user)
         response = Response(UserSerializer(user).data)
-        attempts.remember_device(request, response)
+        attempts.remember_device(response, user)
         return response
 
     @extend_schema(

@@ -7,6 +7,7 @@ row's values directly. tests/content/test_api_read_path.py holds both to the sam
 """
 
 import re
+from collections.abc import Sequence
 from typing import Any
 
 from django.urls import reverse
@@ -45,7 +46,8 @@ class PostPresenter:
             "slug": row.slug,
             "body": row.body,
             "status": row.status,
-            "published_at": timestamp(row.published_at),
+            # DRF's DateTimeField gives None for None; its stubs take datetimes only.
+            "published_at": timestamp(row.published_at),  # type: ignore[arg-type]
             "created_at": timestamp(row.created_at),
             "updated_at": timestamp(row.updated_at),
             "author": {
@@ -57,7 +59,7 @@ class PostPresenter:
             "url": self._page_url(row.slug),
         }
 
-    def posts(self, rows: list[PostRow]) -> list[dict[str, Any]]:
+    def posts(self, rows: Sequence[PostRow]) -> list[dict[str, Any]]:
         return [self.post(row) for row in rows]
 
     def _page_url(self, slug: str) -> str:

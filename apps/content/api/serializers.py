@@ -10,7 +10,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from apps.accounts.models import User
-from apps.content.models import Comment, Post
+from apps.content.models import Comment, Post, Tag
 
 
 class AuthorSerializer(serializers.ModelSerializer):
@@ -25,7 +25,7 @@ class AuthorSerializer(serializers.ModelSerializer):
 # output by the tests.
 class PostSerializer(serializers.ModelSerializer):
     author = AuthorSerializer(read_only=True)
-    tags = serializers.SlugRelatedField(many=True, read_only=True, slug_field="name")
+    tags = serializers.SlugRelatedField[Tag](many=True, read_only=True, slug_field="name")
     comment_count = serializers.IntegerField(read_only=True)
     url = serializers.SerializerMethodField(help_text="The post's page in the web UI.")
 

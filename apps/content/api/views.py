@@ -1,12 +1,17 @@
 """Post and comment endpoints: thin over the content selectors and services."""
 
+from typing import Any
+
+from django.core.exceptions import ImproperlyConfigured
 from django.urls import reverse
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
+from rest_framework.permissions import IsAuthenticated, IsAuthenticatedOrReadOnly
 from rest_framework.response import Response
 
 from apps.api.pagination import CommentCursorPagination, PostCursorPagination
+from apps.api.permissions import DeclaredObjectPermissions
 from apps.api.problems import problem_responses
 from apps.api.renderers import RenderedJSON
 from apps.api.validation import validated_data
@@ -23,7 +28,7 @@ from apps.content.api.serializers import (
     PostSerializer,
 )
 from apps.content.cache_tags import CONTENT_MODELS, EDGE_TTL, QUERY_TTL
-from apps.content.models import Post
+from apps.content.models import Comment, Post
 
 # The query parameters each read uses; cache keys hold these alone (any other is ignored).
 READ_PARAMS = {
@@ -67,8 +72,17 @@ READ_PARAMS = {
 )
 class PostViewSet(viewsets.GenericViewSet):
     # Published posts are for everyone, drafts for their author only: a draft of someone
-    # else answers 404 to every request, as if it did not exist.
+    # else answers 404 to every request, as if it did not exist. What may be done to a post
+    # is asked of user.has_perm (apps/content/rules.py), here and again in the services.
 
+    permission_classes = [IsAuthenticatedOrReadOnly, DeclaredObjectPermissions]
+    object_permissions = {
+        "partial_update": "content.change_post",
+        "destroy": "content.delete_post",
+        "publish": "content.publish_post",
+        "comments": "content.view_post",
+        "add_comment": "content.add_comment",
+    }
     serializer_class = PostSerializer
     pagination_class = PostCursorPagination
     lookup_value_converter = "int"
@@ -84,7 +98,9 @@ class PostViewSet(viewsets.GenericViewSet):
         return selectors.posts_visible_to(self.request.user)
 
     def _post(self) -> Post:
-        return selectors.post_for_viewer(self.request.user, pk=self.kwargs["pk"])
+        post = selectors.post_for_viewer(self.request.user, pk=self.kwargs["pk"])
+        self.check_object_permissions(self.request, post)
+        return post
 
     def _present(self, pk: int, *, status_code: int = status.HTTP_200_OK) -> Response:
         # Read through the selector, also after a write: the services return the bare row,
@@ -172,22 +188,25 @@ class PostViewSet(viewsets.GenericViewSet):
     def _list_body(self) -> dict:
         request = self.request
         params = request.query_params
+        paginator = self.paginator
+        if not isinstance(paginator, PostCursorPagination):
+            raise ImproperlyConfigured("PostViewSet pages its list with PostCursorPagination.")
         # The filters' defaults need no validation; most feed reads send none.
-        filters = {"tag": None, "mine": False}
+        filters: dict[str, Any] = {"tag": None, "mine": False}
         if "tag" in params or "mine" in params:
             filters |= validated_data(PostFilterSerializer, params)
-        rows = self.paginator.paginate_rows(
+        rows = paginator.paginate_rows(
             request,
             lambda **page: selectors.post_page_visible_to(
                 request.user, tag=filters["tag"] or None, mine=filters["mine"], **page
             ),
         )
         self._filter_found_nothing = bool(filters["tag"]) and not rows
-        return self.paginator.get_paginated_response(PostPresenter(request).posts(rows)).data
+        return paginator.get_paginated_response(PostPresenter(request).posts(rows)).data
 
     def create(self, request):
         data = validated_data(PostInputSerializer, self.request.data)
-        post = services.create_post(author=request.user, **data)
+        post = services.create_post(actor=request.user, **data)
         response = self._present(post.pk, status_code=status.HTTP_201_CREATED)
         response["Location"] = request.build_absolute_uri(
             reverse("api:post-detail", kwargs={"pk": post.pk})
@@ -244,5 +263,54 @@ class PostViewSet(viewsets.GenericViewSet):
     def add_comment(self, request, pk=None):
         post = self._post()
         data = validated_data(CommentInputSerializer, self.request.data)
-        comment = services.add_comment(post=post, author=request.user, body=data["body"])
+        comment = services.add_comment(post=post, actor=request.user, body=data["body"])
         return Response(CommentSerializer(comment).data, status=status.HTTP_201_CREATED)
+
+
+@extend_schema_view(
+    destroy=extend_schema(
+        summary="Delete a comment (its author, or staff)",
+        responses={
+            204: OpenApiResponse(description="Deleted."),
+            **problem_responses(401, 403, 404),
+        },
+    ),
+)
+class CommentViewSet(viewsets.GenericViewSet):
+    """Acting on one comment: delete it, or hide it from every reader."""
+
+    permission_classes = [IsAuthenticated, DeclaredObjectPermissions]
+    object_permissions = {
+        "destroy": "content.delete_comment",
+        "hide": "content.hide_comment",
+    }
+    serializer_class = CommentSerializer
+    lookup_value_converter = "int"
+    http_method_names = ["post", "delete", "options"]
+
+    def get_queryset(self):
+        # Only drf-spectacular asks for it (to type the schema); get_object reads the selector.
+        return Comment.objects.none()
+
+    def get_object(self) -> Comment:
+        comment = selectors.comment_for_viewer(self.request.user, pk=self.kwargs["pk"])
+        self.check_object_permissions(self.request, comment)
+        return comment
+
+    def destroy(self, request, pk=None):
+        services.delete_comment(comment=self.get_object(), actor=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(
+        operation_id="comments_hide",
+        summary="Hide a comment from every reader (the post's author, or a moderator)",
+        request=None,
+        responses={
+            204: OpenApiResponse(description="Hidden."),
+            **problem_responses(401, 403, 404),
+        },
+    )
+    @action(detail=True, methods=["post"])
+    def hide(self, request, pk=None):
+        services.hide_comment(comment=self.get_object(), actor=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)

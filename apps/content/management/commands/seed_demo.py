@@ -1,4 +1,5 @@
-"""Load demo data: an admin, two writers, published posts with comments, and a draft.
+"""Load demo data: an admin, two writers, a moderator, published posts with comments, and a
+draft. Everything is made through the services, under the rules the site applies.
 
 Idempotent: running it again changes nothing. With DEBUG on (`make run`) the accounts get
 the published demo password (or KEEL_DEMO_PASSWORD), printed every time. With DEBUG off it
@@ -11,15 +12,20 @@ import os
 import secrets
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from apps.accounts.models import User
+from apps.accounts.services import create_account, define_role, grant_role
 from apps.content.models import Post
+from apps.content.rules import MODERATOR_GROUP, MODERATOR_PERMISSIONS
 from apps.content.services import add_comment, create_post
 
 DEMO_PASSWORD = os.environ.get("KEEL_DEMO_PASSWORD", "keel-demo-password")
 ADMIN_EMAIL = "admin@keel.localhost"
+# May hide comments on any post (the `moderator` role), and nothing else beyond a member.
+MODERATOR_EMAIL = "moderator@keel.localhost"
 
 POSTS = [
     (
@@ -65,32 +71,44 @@ class Command(BaseCommand):
             )
         password = DEMO_PASSWORD if settings.DEBUG else secrets.token_urlsafe(18)
         created_accounts = []
-        admin = User.objects.filter(email=ADMIN_EMAIL).first()
-        if admin is None:
-            User.objects.create_superuser(ADMIN_EMAIL, password, display_name="Admin")
-            created_accounts.append(ADMIN_EMAIL)
-        writers = {}
-        for email in sorted({email for email, *_ in POSTS}):
-            writers[email] = User.objects.filter(email=email).first()
-            if writers[email] is None:
-                writers[email] = User.objects.create_user(
-                    email, password, display_name=email.split("@")[0].title()
+
+        def account(email: str, display_name: str, **rights) -> User:
+            existing = User.objects.filter(email=email).first()
+            if existing is not None:
+                return existing
+            try:
+                user = create_account(
+                    email=email, password=password, display_name=display_name, **rights
                 )
-                created_accounts.append(email)
+            except ValidationError as error:  # a KEEL_DEMO_PASSWORD the validators refuse
+                refused = " ".join(error.messages)
+                raise CommandError(f"The demo password is refused: {refused}") from error
+            created_accounts.append(email)
+            return user
+
+        account(ADMIN_EMAIL, "Admin", is_superuser=True)
+        writers = {
+            email: account(email, email.split("@")[0].title())
+            for email in sorted({email for email, *_ in POSTS})
+        }
+        define_role(name=MODERATOR_GROUP, permissions=MODERATOR_PERMISSIONS)
+        moderator = account(MODERATOR_EMAIL, "Moderator")
+        if not moderator.groups.filter(name=MODERATOR_GROUP).exists():
+            grant_role(user=moderator, name=MODERATOR_GROUP)
         created = 0
         for email, title, body, tags in POSTS:
             if Post.objects.filter(title=title, author=writers[email]).exists():
                 continue
             post = create_post(
-                author=writers[email], title=title, body=body, tags=tags, publish_now=True
+                actor=writers[email], title=title, body=body, tags=tags, publish_now=True
             )
             other = next(user for mail, user in writers.items() if mail != email)
-            add_comment(post=post, author=other, body="Great read, thanks for writing it up.")
+            add_comment(post=post, actor=other, body="Great read, thanks for writing it up.")
             created += 1
         draft_author = writers["ada@keel.localhost"]
         if not Post.objects.filter(author=draft_author, status=Post.Status.DRAFT).exists():
             create_post(
-                author=draft_author,
+                actor=draft_author,
                 title="A draft only Ada can see",
                 body="Drafts are visible to their author alone.",
                 tags=["draft"],
@@ -98,8 +116,11 @@ class Command(BaseCommand):
             created += 1
         self.stdout.write(f"Demo data ready ({created} post(s) created).")
         if settings.DEBUG:
-            self.stdout.write(f"  admin:   {ADMIN_EMAIL} / {password}")
-            self.stdout.write(f"  writers: {', '.join(sorted(writers))} / {password}")
+            self.stdout.write(f"  admin:     {ADMIN_EMAIL} / {password}")
+            self.stdout.write(f"  writers:   {', '.join(sorted(writers))} / {password}")
+            self.stdout.write(
+                f"  moderator: {MODERATOR_EMAIL} / {password} (may hide comments on any post)"
+            )
         elif created_accounts:
             # The only time this password is ever shown: it is stored hashed.
             self.stdout.write(f"  new accounts: {', '.join(created_accounts)}")

@@ -3,7 +3,14 @@
 from collections.abc import Mapping
 from typing import Any
 
-from graphql import GraphQLNamedType, GraphQLSchema, get_named_type
+from graphql import (
+    GraphQLField,
+    GraphQLInterfaceType,
+    GraphQLNamedType,
+    GraphQLObjectType,
+    GraphQLSchema,
+    get_named_type,
+)
 from graphql.language import (
     DocumentNode,
     FieldNode,
@@ -11,6 +18,7 @@ from graphql.language import (
     InlineFragmentNode,
     OperationDefinitionNode,
     SelectionSetNode,
+    ValueNode,
     VariableNode,
 )
 from graphql.pyutils import Undefined
@@ -80,9 +88,10 @@ class _PageSizes:
             if definition.default_value is not None
         }
 
-    def of(self, parent_type: GraphQLNamedType, node: FieldNode) -> int | None:
-        """The field's page size; None when the field is not paginated."""
-        limit = self.limits.get((parent_type.name, node.name.value))
+    def of(self, type_name: str, field: GraphQLField, node: FieldNode) -> int | None:
+        """The page size of `node`, a selection of `field` on the type named `type_name`;
+        None when the field is not paginated."""
+        limit = self.limits.get((type_name, node.name.value))
         if limit is None:
             return None
         value = Undefined
@@ -91,13 +100,13 @@ class _PageSizes:
                 value = self._value(argument.value)
         if value is Undefined or value is None:
             # Absent or null: the resolver takes the argument's default.
-            value = parent_type.fields[node.name.value].args[PAGE_SIZE_ARGUMENT].default_value
+            value = field.args[PAGE_SIZE_ARGUMENT].default_value
         if not isinstance(value, int) or isinstance(value, bool):
             return limit
         # A larger page is refused by the field itself; a negative one returns nothing.
         return min(max(value, 0), limit)
 
-    def _value(self, node) -> Any:
+    def _value(self, node: ValueNode) -> Any:
         if not isinstance(node, VariableNode):
             return value_from_ast_untyped(node)
         name = node.name.value
@@ -128,11 +137,13 @@ def _selection_cost(
                 inner_type = schema.get_type(condition.name.value) if condition else on_type
                 pending.append((selection.selection_set, inner_type, runs))
             elif isinstance(selection, FieldNode):
-                fields = getattr(on_type, "fields", None) or {}
-                field = fields.get(selection.name.value)
+                # The types with fields; a union's selections are __typename alone.
+                if not isinstance(on_type, GraphQLObjectType | GraphQLInterfaceType):
+                    continue
+                field = on_type.fields.get(selection.name.value)
                 if field is None:
                     continue  # __typename and introspection: no rows behind them
-                page_size = page_sizes.of(on_type, selection)
+                page_size = page_sizes.of(on_type.name, field, selection)
                 inner_runs = runs
                 if page_size is not None:
                     inner_runs = runs * page_size

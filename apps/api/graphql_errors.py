@@ -1,9 +1,12 @@
 """How GraphQL reports failure: mutation payload errors, and top-level errors safe to show."""
 
 import logging
+from typing import Any
 
 import graphene
-from graphql import GraphQLError
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.http import HttpRequest
+from graphql import GraphQLError, GraphQLResolveInfo
 
 from apps.kernel.errors import DomainError, NotSignedIn
 
@@ -14,7 +17,8 @@ NOT_FOUND = "not_found"
 INTERNAL_ERROR = "internal_error"
 
 
-class Error(graphene.ObjectType):
+# graphene has no type information: its base classes are Any to mypy.
+class Error(graphene.ObjectType):  # type: ignore[misc]
     """One reason a mutation did nothing; `code` is stable, `message` is for people."""
 
     field = graphene.String(
@@ -36,15 +40,16 @@ def error_from_domain(exc: DomainError) -> Error:
     return Error(field=exc.field, message=str(exc), code=exc.code)
 
 
-def require_user(info):
+def require_user(info: GraphQLResolveInfo) -> AbstractBaseUser:
     """The signed-in user of this request; anonymous callers get the `unauthenticated` error."""
-    user = info.context.user
+    request: HttpRequest = info.context  # graphene-django's context is the request
+    user = request.user
     if not user.is_authenticated:
         raise NotSignedIn()
     return user
 
 
-def parse_id(raw) -> int | None:
+def parse_id(raw: object) -> int | None:
     """A database id from an `ID` argument, or None when it cannot name a row."""
     try:
         value = int(str(raw))
@@ -54,7 +59,7 @@ def parse_id(raw) -> int | None:
     return value if 0 < value < 2**63 else None
 
 
-class KeelMutation(graphene.Mutation):
+class KeelMutation(graphene.Mutation):  # type: ignore[misc]  # graphene is untyped, as above
     """Base of every mutation: `perform` does the work; failures become payload errors.
 
     A subclass implements `perform(info, **arguments)` as fetch, check permission, call the
@@ -78,7 +83,7 @@ class KeelMutation(graphene.Mutation):
     errors = graphene.List(graphene.NonNull(Error), required=True)
 
     @classmethod
-    def mutate(cls, root, info, **arguments):
+    def mutate(cls, root: object, info: GraphQLResolveInfo, **arguments: Any) -> "KeelMutation":
         try:
             return cls.perform(info, **arguments)
         except MutationFailed as failure:
@@ -87,12 +92,13 @@ class KeelMutation(graphene.Mutation):
             return cls(errors=[error_from_domain(exc)])
 
     @classmethod
-    def perform(cls, info, **arguments):
+    def perform(cls, info: GraphQLResolveInfo, **arguments: Any) -> "KeelMutation":
         raise NotImplementedError
 
     @staticmethod
-    def resolve_errors(payload, info):
-        return payload.errors or []
+    def resolve_errors(payload: "KeelMutation", info: GraphQLResolveInfo) -> list[Error]:
+        errors: list[Error] | None = payload.errors  # the field's value, None when unset
+        return errors or []
 
 
 def public_error(error: GraphQLError) -> GraphQLError:

@@ -2,8 +2,10 @@
 
 from graphql.language import (
     DocumentNode,
+    FieldNode,
     FragmentDefinitionNode,
     FragmentSpreadNode,
+    InlineFragmentNode,
     OperationDefinitionNode,
     SelectionSetNode,
 )
@@ -15,12 +17,16 @@ def fragments_by_name(document: DocumentNode) -> dict[str, FragmentDefinitionNod
 
 def spread_names(selection_set: SelectionSetNode) -> set[str]:
     """The fragments spread in a selection set, at any depth, not counting what they spread."""
-    names, pending = set(), [selection_set]
+    names: set[str] = set()
+    pending = [selection_set]
     while pending:
         for selection in pending.pop().selections:
             if isinstance(selection, FragmentSpreadNode):
                 names.add(selection.name.value)
-            elif selection.selection_set is not None:
+            elif (
+                isinstance(selection, FieldNode | InlineFragmentNode)
+                and selection.selection_set is not None  # a leaf field has none
+            ):
                 pending.append(selection.selection_set)
     return names
 

@@ -1,9 +1,18 @@
 """The GraphQL endpoint: session or API-token authentication, CSRF for sessions, query limits."""
 
+from collections.abc import Callable, Sequence
+from typing import Any, cast
+
 import orjson
 from django.conf import settings
 from django.db import connection, transaction
-from django.http import HttpResponseBadRequest, HttpResponseNotAllowed, JsonResponse
+from django.http import (
+    HttpRequest,
+    HttpResponseBadRequest,
+    HttpResponseBase,
+    HttpResponseNotAllowed,
+    JsonResponse,
+)
 from django.views.decorators.csrf import csrf_exempt
 from graphene.validation import depth_limit_validator
 from graphene_django.constants import MUTATION_ERRORS_FLAG
@@ -25,12 +34,14 @@ from graphql.language import (
     FieldNode,
     FragmentDefinitionNode,
     FragmentSpreadNode,
+    InlineFragmentNode,
     OperationDefinitionNode,
     SelectionSetNode,
 )
-from graphql.validation import ValidationContext, ValidationRule
-from rest_framework.authentication import CSRFCheck, SessionAuthentication
+from graphql.validation import ASTValidationRule, ValidationContext, ValidationRule
+from rest_framework.authentication import BaseAuthentication, CSRFCheck, SessionAuthentication
 from rest_framework.exceptions import AuthenticationFailed
+from rest_framework.request import Request
 from rest_framework.settings import api_settings
 
 from apps.api.graphql_cost import PageSizeLimits, document_cost
@@ -63,9 +74,12 @@ def _aliases_in(selection_set: SelectionSetNode, aliases_per_fragment: dict[str,
             if isinstance(selection, FragmentSpreadNode):
                 count += aliases_per_fragment[selection.name.value]
                 continue
-            if isinstance(selection, FieldNode) and selection.alias is not None:
-                count += 1
-            if selection.selection_set is not None:
+            if isinstance(selection, FieldNode):
+                if selection.alias is not None:
+                    count += 1
+                if selection.selection_set is not None:  # a leaf field has none
+                    pending.append(selection.selection_set)
+            elif isinstance(selection, InlineFragmentNode):
                 pending.append(selection.selection_set)
     return count
 
@@ -115,17 +129,17 @@ class IntrospectionDisabledRule(ValidationRule):
     clients (Apollo, Relay) add to their queries on their own.
     """
 
-    def enter_field(self, node: FieldNode, *_args) -> None:
+    def enter_field(self, node: FieldNode, *_args: object) -> None:
         if node.name.value in ("__schema", "__type"):
             self.report_error(
                 GraphQLError(f"Cannot query '{node.name.value}': introspection is disabled.", node)
             )
 
 
-def validation_rules() -> tuple[type[ValidationRule], ...]:
+def validation_rules() -> tuple[type[ASTValidationRule], ...]:
     # graphql-core uses the spec rules only when given no rules at all, so list them too.
     # The limits are read here, once per request (the view is built per request).
-    rules: tuple[type[ValidationRule], ...] = (
+    rules: tuple[type[ASTValidationRule], ...] = (
         *specified_rules,
         depth_limit_rule(settings.GRAPHQL_MAX_DEPTH),
         alias_limit_rule(settings.GRAPHQL_MAX_ALIASES),
@@ -159,23 +173,33 @@ def _refusal(status: int, message: str, **headers: str) -> JsonResponse:
     return JsonResponse({"errors": [{"message": message}]}, status=status, headers=headers)
 
 
-def _authenticate_by_header(request):
+def _authenticate_by_header(request: HttpRequest) -> tuple[Any, Any] | None:
     """(user, auth) from the first of REST's authentication classes that reads a header.
 
     The same classes as the REST API (REST_FRAMEWORK["DEFAULT_AUTHENTICATION_CLASSES"]), so
     a token accepted there is accepted here; the session one is left to Django's middleware,
     which has already run, and to the CSRF check that goes with it.
     """
-    for authentication_class in api_settings.DEFAULT_AUTHENTICATION_CLASSES:
+    # api_settings imports the dotted paths; the stubs type the setting as written (strings).
+    classes: Sequence[type[BaseAuthentication]] = api_settings.DEFAULT_AUTHENTICATION_CLASSES  # type: ignore[assignment]
+    # Header authentication reads request.META alone, which a Django request has.
+    header_request = cast(Request, request)
+    for authentication_class in classes:
         if issubclass(authentication_class, SessionAuthentication):
             continue
-        authenticated = authentication_class().authenticate(request)
+        authenticated = authentication_class().authenticate(header_request)
         if authenticated is not None:
             return authenticated
     return None
 
 
-class KeelGraphQLView(GraphQLView):
+def _no_view(request: HttpRequest) -> HttpResponseBase:
+    """The view and `get_response` handed to CSRFCheck, which calls neither."""
+    raise AssertionError("CSRFCheck calls no view")
+
+
+# graphene-django has no type information: its GraphQLView is Any to mypy.
+class KeelGraphQLView(GraphQLView):  # type: ignore[misc]
     """GraphQL over HTTP for browsers (session cookie) and API clients (`Authorization: Token`).
 
     A request with a token header is authenticated by that token alone and needs no CSRF
@@ -191,7 +215,7 @@ class KeelGraphQLView(GraphQLView):
 
     page_size_limits: PageSizeLimits = {}
 
-    def __init__(self, *, page_size_limits: PageSizeLimits | None = None, **kwargs) -> None:
+    def __init__(self, *, page_size_limits: PageSizeLimits | None = None, **kwargs: Any) -> None:
         kwargs.setdefault("validation_rules", validation_rules())
         kwargs.setdefault("graphiql", settings.GRAPHQL_GRAPHIQL)
         super().__init__(**kwargs)
@@ -199,11 +223,12 @@ class KeelGraphQLView(GraphQLView):
             self.page_size_limits = page_size_limits
 
     @classmethod
-    def as_view(cls, **initkwargs):
+    def as_view(cls, **initkwargs: Any) -> Callable[..., HttpResponseBase]:
+        view: Callable[..., HttpResponseBase] = super().as_view(**initkwargs)
         # CSRF is checked in dispatch, once we know how the request is authenticated.
-        return csrf_exempt(super().as_view(**initkwargs))
+        return csrf_exempt(view)
 
-    def dispatch(self, request, *args, **kwargs):
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         try:
             by_token = _authenticate_by_header(request)
         except AuthenticationFailed as exc:
@@ -214,16 +239,19 @@ class KeelGraphQLView(GraphQLView):
             csrf_failure = self._csrf_failure(request)
             if csrf_failure:
                 return _refusal(403, f"CSRF failed: {csrf_failure}")
-        return super().dispatch(request, *args, **kwargs)
+        response: HttpResponseBase = super().dispatch(request, *args, **kwargs)
+        return response
 
     @staticmethod
-    def _csrf_failure(request) -> str | None:
+    def _csrf_failure(request: HttpRequest) -> str | None:
         """Django's CSRF verdict on this request: None when it passes, else the reason."""
-        check = CSRFCheck(lambda request: None)
+        check = CSRFCheck(_no_view)
         check.process_request(request)  # reads the CSRF cookie into request.META
-        return check.process_view(request, None, (), {})
+        # CSRFCheck returns the reason where Django's middleware returns a 403; the stubs
+        # give it the middleware's return type.
+        return check.process_view(request, _no_view, (), {})  # type: ignore[return-value]
 
-    def parse_body(self, request):
+    def parse_body(self, request: HttpRequest) -> dict[str, Any]:
         """The request's parameters; a body that is not UTF-8 or not a JSON object gets a 400.
 
         graphene-django's own parsing lets a deeply nested body raise RecursionError and an
@@ -231,7 +259,8 @@ class KeelGraphQLView(GraphQLView):
         """
         content_type = self.get_content_type(request)
         if content_type not in ("application/json", "application/graphql"):
-            return super().parse_body(request)
+            parsed: dict[str, Any] = super().parse_body(request)
+            return parsed
         try:
             body = request.body.decode("utf-8")
         except UnicodeDecodeError:
@@ -251,7 +280,9 @@ class KeelGraphQLView(GraphQLView):
         return data
 
     @staticmethod
-    def get_graphql_params(request, data):
+    def get_graphql_params(
+        request: HttpRequest, data: dict[str, Any]
+    ) -> tuple[str | None, dict[str, Any] | None, str | None, str | None]:
         query, variables, operation_name, id = GraphQLView.get_graphql_params(request, data)
         if query is not None and not isinstance(query, str):
             raise _bad_request("`query` must be a string.")
@@ -262,8 +293,14 @@ class KeelGraphQLView(GraphQLView):
         return query, variables, operation_name, id
 
     def execute_graphql_request(
-        self, request, data, query, variables, operation_name, show_graphiql=False
-    ):
+        self,
+        request: HttpRequest,
+        data: dict[str, Any],
+        query: str | None,
+        variables: dict[str, Any] | None,
+        operation_name: str | None,
+        show_graphiql: bool = False,
+    ) -> ExecutionResult | None:
         """graphene-django's flow, with the caps, the cost limit and error masking added.
 
         Its own method parses without a token cap, validates without hiding suggestions and
@@ -296,7 +333,7 @@ class KeelGraphQLView(GraphQLView):
 
         operation = get_operation_ast(document, operation_name)
         if (
-            request.method.lower() == "get"
+            request.method == "GET"  # Django upper-cases the method
             and operation is not None
             and operation.operation != OperationType.QUERY
         ):
@@ -336,8 +373,15 @@ class KeelGraphQLView(GraphQLView):
             )
         return result
 
-    def _execute(self, request, document, variables, operation_name, operation):
-        options = {
+    def _execute(
+        self,
+        request: HttpRequest,
+        document: DocumentNode,
+        variables: dict[str, Any] | None,
+        operation_name: str | None,
+        operation: OperationDefinitionNode | None,
+    ) -> ExecutionResult:
+        options: dict[str, Any] = {
             "root_value": self.get_root_value(request),
             "context_value": self.get_context(request),
             "variable_values": variables,
@@ -351,13 +395,14 @@ class KeelGraphQLView(GraphQLView):
         atomic = graphene_settings.ATOMIC_MUTATIONS is True or (
             connection.settings_dict.get("ATOMIC_MUTATIONS", False) is True
         )
+        # An awaitable only from async resolvers, which a WSGI view has none of.
         if operation is not None and operation.operation == OperationType.MUTATION and atomic:
             with transaction.atomic():
-                result = execute(schema, document, **options)
+                result = cast(ExecutionResult, execute(schema, document, **options))
                 if getattr(request, MUTATION_ERRORS_FLAG, False) is True:
                     transaction.set_rollback(True)
             return result
-        return execute(schema, document, **options)
+        return cast(ExecutionResult, execute(schema, document, **options))
 
 
 def _cost_error(cost: int) -> GraphQLError:

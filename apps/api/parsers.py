@@ -12,10 +12,17 @@ beyond 64 bits is read as a float.
 """
 
 import codecs
+from collections.abc import Mapping
+from typing import IO, Any
 
 import orjson
 from rest_framework.exceptions import ParseError
-from rest_framework.parsers import JSONParser, get_encoding
+
+# get_encoding, DRF's charset check (it refuses non-text codecs), is newer than the stubs.
+from rest_framework.parsers import (  # type: ignore[attr-defined]
+    JSONParser,
+    get_encoding,
+)
 
 _UTF_8 = codecs.lookup("utf-8").name
 
@@ -28,8 +35,13 @@ class ORJSONParser(JSONParser):
     stream, unbounded.
     """
 
-    def parse(self, stream, media_type=None, parser_context=None):
-        encoding = get_encoding(parser_context or {})
+    def parse(
+        self,
+        stream: IO[Any],
+        media_type: str | None = None,
+        parser_context: Mapping[str, Any] | None = None,
+    ) -> Any:  # any JSON value (the stubs say dict; DRF returns what the body holds)
+        encoding: str = get_encoding(parser_context or {})
         content = stream.read()
         # Fixed messages: orjson's own name what it choked on and where, not for clients.
         try:

@@ -6,6 +6,7 @@ per complaint. Errors with no meaning beyond their HTTP status use the type `abo
 and the status phrase as title; Keel's own problems use `urn:keel:problem:<code>`.
 """
 
+from collections.abc import Iterator
 from http import HTTPStatus
 from typing import Any
 
@@ -103,8 +104,9 @@ def _framework_problem(exc: Exception, context: dict[str, Any]) -> Response | No
         # requires a 401 to name a scheme they can use: the token one.
         status = 401
         headers["WWW-Authenticate"] = getattr(exc, "auth_header", None) or "Token"
-    if getattr(exc, "wait", None):
-        headers["Retry-After"] = str(int(exc.wait))
+    wait = getattr(exc, "wait", None)  # Throttled's
+    if wait:
+        headers["Retry-After"] = str(int(wait))
     if isinstance(exc, exceptions.UnsupportedMediaType):
         detail, accept_headers = _unsupported_media_type(exc, context)
         headers.update(accept_headers)
@@ -134,7 +136,7 @@ def _validation_problem(exc: exceptions.ValidationError) -> Response:
     )
 
 
-def _flatten_errors(detail: Any, field: str | None = None):
+def _flatten_errors(detail: Any, field: str | None = None) -> Iterator[dict[str, Any]]:
     """DRF's nested error detail as flat {field, message, code} items; `tags.2` for list items."""
     if isinstance(detail, dict):
         for key, value in detail.items():
@@ -170,7 +172,7 @@ def _unsupported_media_type(
 # --- schema ---------------------------------------------------------------------------------
 
 
-class ProblemErrorSerializer(serializers.Serializer):
+class ProblemErrorSerializer(serializers.Serializer[dict[str, Any]]):
     field = serializers.CharField(
         allow_null=True,
         help_text=f"The input field at fault (`tags.2` for an item of a list), "
@@ -180,7 +182,7 @@ class ProblemErrorSerializer(serializers.Serializer):
     code = serializers.CharField()
 
 
-class ProblemSerializer(serializers.Serializer):
+class ProblemSerializer(serializers.Serializer[dict[str, Any]]):
     """An RFC 9457 problem details object, as every error response carries."""
 
     type = serializers.CharField(help_text="`about:blank` or `urn:keel:problem:<code>`.")
@@ -188,7 +190,9 @@ class ProblemSerializer(serializers.Serializer):
     status = serializers.IntegerField()
     detail = serializers.CharField()
     code = serializers.CharField(help_text="Stable machine-readable error code.")
-    errors = ProblemErrorSerializer(
+    # DRF's metaclass takes declared fields out of the class, so this field leaves the
+    # `errors` property of serializers alone; the stubs cannot know that.
+    errors = ProblemErrorSerializer(  # type: ignore[assignment]
         many=True, required=False, help_text="Present when the input was invalid."
     )
 

@@ -13,7 +13,9 @@ A body kept in a cache can be kept encoded (`RenderedJSON.of(data)`): a cache hi
 costs no unpickling of nested dicts and no encoding, only a copy of bytes.
 """
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import orjson
 from rest_framework.renderers import JSONRenderer
@@ -32,7 +34,7 @@ class RenderedJSON:
     content: bytes
 
     @classmethod
-    def of(cls, data) -> "RenderedJSON":
+    def of(cls, data: object) -> "RenderedJSON":
         return cls(ORJSONRenderer().render(data))
 
 
@@ -41,13 +43,20 @@ class ORJSONRenderer(JSONRenderer):
 
     _encode_other = staticmethod(JSONEncoder().default)
 
-    def render(self, data, accepted_media_type=None, renderer_context=None) -> bytes:
+    def render(
+        self,
+        data: Any,
+        accepted_media_type: str | None = None,
+        renderer_context: Mapping[str, Any] | None = None,
+    ) -> bytes:
         if data is None:
             return b""
         default_encoding = not (
             self.ensure_ascii
             or not self.compact
-            or self.get_indent(accepted_media_type, renderer_context or {}) is not None
+            # The stubs want a str; DRF's own render() passes None through, as here.
+            or self.get_indent(accepted_media_type, renderer_context or {})  # type: ignore[arg-type]
+            is not None
         )
         if isinstance(data, RenderedJSON):
             if default_encoding:

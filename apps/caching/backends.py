@@ -18,11 +18,15 @@ import os
 import pickle
 import threading
 import time
+from collections.abc import Callable, Collection
+from typing import Any
 from urllib.parse import urlparse
 
 from django.core.cache.backends.base import DEFAULT_TIMEOUT, BaseCache
 from django_redis.client.default import glob_escape
 from django_redis.util import CacheKey
+from redis import Redis
+from redis.client import Pipeline
 
 from apps.caching import stats as cache_stats
 from apps.caching.coherence import Coherence
@@ -46,7 +50,7 @@ OWN_OPTIONS = {
 DELETE_BATCH = 1000
 
 
-def dumps(value) -> bytes:
+def dumps(value: object) -> bytes:
     return pickle.dumps(value, pickle.HIGHEST_PROTOCOL)
 
 
@@ -56,7 +60,7 @@ loads = pickle.loads
 class CacheCore:
     """What one cache shares across the threads of a process."""
 
-    def __init__(self, server: str, params: dict, backend: BaseCache) -> None:
+    def __init__(self, server: str, params: dict[str, Any], backend: BaseCache) -> None:
         options = {**OWN_OPTIONS, **(params.get("OPTIONS") or {})}
         self.key_prefix = backend.key_prefix
         self.options = options
@@ -65,8 +69,14 @@ class CacheCore:
         self.stats_push_interval = float(options["STATS_PUSH_INTERVAL"])
         self.stats_key = f"keel-cache-stats:{self.key_prefix}"
         self.l2: RedisLevel | None = None
-        self.coherence: Coherence | None = None
         self._fresh_process_state()
+        # Without Redis the listener is never started (see `_connect`): it stays unsubscribed.
+        database = urlparse(server.split(",")[0]).path.strip("/") or "0"
+        self.coherence = Coherence(
+            self,
+            channel=f"keel-cache:{database}:{self.key_prefix}",
+            ack_timeout=float(options["COHERENCE_ACK_TIMEOUT"]),
+        )
         if server:
             redis_options = {k: v for k, v in options.items() if k not in OWN_OPTIONS}
             self.l2 = RedisLevel(
@@ -74,17 +84,11 @@ class CacheCore:
                 {**params, "OPTIONS": redis_options},
                 backend,
                 retry_interval=float(options["L2_RETRY_INTERVAL"]),
+                replay=self._replay,
             )
             self.l2.on_down = self._redis_down
             self.l2.on_up = self._redis_up
             self.l2.on_change = self.refresh_trust
-            self.l2.replay = self._replay
-            database = urlparse(server.split(",")[0]).path.strip("/") or "0"
-            self.coherence = Coherence(
-                self,
-                channel=f"keel-cache:{database}:{self.key_prefix}",
-                ack_timeout=float(options["COHERENCE_ACK_TIMEOUT"]),
-            )
         self.refresh_trust()
 
     def _fresh_process_state(self) -> None:
@@ -101,8 +105,7 @@ class CacheCore:
     def after_fork(self) -> None:
         """In a forked child: the parent's listener thread and locks do not exist here."""
         self._fresh_process_state()
-        if self.coherence is not None:
-            self.coherence.reset()
+        self.coherence.reset()
         if self.l2 is not None:
             self.l2._lock = threading.Lock()
         self.refresh_trust()
@@ -123,13 +126,21 @@ class CacheCore:
         self.stats.failover_up += 1
         self.l1.clear()
 
-    def redis(self):
+    def redis(self) -> Redis | None:
         """The redis-py client, or None without Redis or while it is down."""
-        if self.l2 is None:
+        l2 = self.l2
+        if l2 is None:
             return None
         if self.coherence.thread is None:
             self.coherence.start()
-        return self.l2.client()
+        return l2.client()
+
+    def _connect(self, l2: RedisLevel) -> Redis | None:
+        """`redis()` for the methods below, which read `self.l2` once, check it, and keep
+        using it (`l2.failed(...)`, `l2.decode(...)`)."""
+        if self.coherence.thread is None:
+            self.coherence.start()
+        return l2.client()
 
     def l1_expiry(self, timeout: float | None) -> float:
         now = time.monotonic()
@@ -138,8 +149,14 @@ class CacheCore:
         return now + (self.l1_ttl if timeout is None else min(timeout, self.l1_ttl))
 
     def write_and_broadcast(
-        self, redis, queue_writes, keys, *, acknowledged: bool = False, clear: bool = False
-    ) -> list:
+        self,
+        redis: Redis,
+        queue_writes: Callable[[Pipeline], object],
+        keys: Collection[str],
+        *,
+        acknowledged: bool = False,
+        clear: bool = False,
+    ) -> list[Any]:
         """Run the writes `queue_writes(pipe)` queues and publish the eviction of `keys`, in
         one round trip; with `acknowledged`, return once every listener applied it."""
         pipe = redis.pipeline(transaction=False)
@@ -155,7 +172,7 @@ class CacheCore:
 
     # --- operations on full keys ----------------------------------------------------------
 
-    def read(self, key: str):
+    def read(self, key: str) -> tuple[bool, Any]:
         """(found, value) for a full key: from L1, else from Redis (filling L1)."""
         if self.l1_trusted:
             blob = self.l1.get(key, time.monotonic())
@@ -163,8 +180,8 @@ class CacheCore:
                 self.stats.l1_hits += 1
                 return True, loads(blob)
             self.stats.l1_misses += 1
-        redis = self.redis()
-        if redis is None:
+        l2 = self.l2
+        if l2 is None or (redis := self._connect(l2)) is None:
             return False, None
         epoch = self.l1.epoch
         try:
@@ -173,20 +190,20 @@ class CacheCore:
             pipe.pttl(key)
             raw, pttl = pipe.execute()
         except L2_ERRORS as error:
-            self.l2.failed(error)
+            l2.failed(error)
             return False, None
         if raw is None:
             self.stats.l2_misses += 1
             return False, None
         self.stats.l2_hits += 1
-        value = self.l2.decode(raw)
+        value = l2.decode(raw)
         if self.l1_trusted:
             ttl = self.l1_ttl if pttl < 0 else min(pttl / 1000, self.l1_ttl)
             self.l1.fill(key, dumps(value), time.monotonic() + ttl, epoch=epoch)
         return True, value
 
-    def read_many(self, keys: list[str]) -> dict[str, object]:
-        found: dict[str, object] = {}
+    def read_many(self, keys: list[str]) -> dict[str, Any]:
+        found: dict[str, Any] = {}
         missing = []
         now = time.monotonic()
         for key in keys:
@@ -198,8 +215,8 @@ class CacheCore:
                 missing.append(key)
         if self.l1_trusted:
             self.stats.l1_misses += len(missing)
-        redis = self.redis() if missing else None
-        if redis is None:
+        l2 = self.l2
+        if not missing or l2 is None or (redis := self._connect(l2)) is None:
             return found
         epoch = self.l1.epoch
         try:
@@ -209,7 +226,7 @@ class CacheCore:
                 pipe.pttl(key)
             results = pipe.execute()
         except L2_ERRORS as error:
-            self.l2.failed(error)
+            l2.failed(error)
             return found
         now = time.monotonic()
         for key, raw, pttl in zip(missing, results[::2], results[1::2], strict=True):
@@ -217,35 +234,39 @@ class CacheCore:
                 self.stats.l2_misses += 1
                 continue
             self.stats.l2_hits += 1
-            found[key] = value = self.l2.decode(raw)
+            found[key] = value = l2.decode(raw)
             if self.l1_trusted:
                 ttl = self.l1_ttl if pttl < 0 else min(pttl / 1000, self.l1_ttl)
                 self.l1.fill(key, dumps(value), now + ttl, epoch=epoch)
         return found
 
-    def write(self, key: str, value, timeout: float | None, *, only_new: bool = False) -> bool:
+    def write(
+        self, key: str, value: object, timeout: float | None, *, only_new: bool = False
+    ) -> bool:
         """Store `value` for `timeout` seconds (None: no expiry); with `only_new`, only if
         the key is absent. True if stored."""
         return self.write_many({key: value}, timeout, only_new=only_new)
 
-    def write_many(self, data: dict, timeout: float | None, *, only_new: bool = False) -> bool:
+    def write_many(
+        self, data: dict[str, object], timeout: float | None, *, only_new: bool = False
+    ) -> bool:
         if timeout is not None and timeout <= 0:
             if not only_new:
                 self.delete_many(list(data))
             return False
-        redis = self.redis()
-        if redis is not None:
+        l2 = self.l2
+        if l2 is not None and (redis := self._connect(l2)) is not None:
             px = None if timeout is None else max(1, int(timeout * 1000))
-            encoded = {key: self.l2.encode(value) for key, value in data.items()}
+            encoded = {key: l2.encode(value) for key, value in data.items()}
 
-            def queue(pipe):
+            def queue(pipe: Pipeline) -> None:
                 for key, raw in encoded.items():
                     pipe.set(key, raw, px=px, nx=only_new)
 
             try:
                 results = self.write_and_broadcast(redis, queue, list(data))
             except L2_ERRORS as error:
-                self.l2.failed(error)
+                l2.failed(error)
             else:
                 if self.l1_trusted:
                     expires_at = self.l1_expiry(timeout)
@@ -253,8 +274,8 @@ class CacheCore:
                         if stored:
                             self.l1.set(key, dumps(value), expires_at)
                 return all(results)
-        if self.l2 is not None:
-            self.l2.remember(keys=list(data))
+        if l2 is not None:
+            l2.remember(keys=list(data))
         expires_at = self.l1_expiry(timeout)
         if only_new:
             (key, value), *_ = data.items()
@@ -267,41 +288,41 @@ class CacheCore:
         """Delete keys from both levels and from every process's L1; how many existed."""
         in_l1 = self.l1.delete_many(keys)
         self.stats.invalidated_keys += len(keys)
-        redis = self.redis()
-        if redis is not None:
+        l2 = self.l2
+        if l2 is not None and (redis := self._connect(l2)) is not None:
             try:
                 (deleted,) = self.write_and_broadcast(
                     redis, lambda pipe: pipe.delete(*keys), keys, acknowledged=True
                 )
             except L2_ERRORS as error:
-                self.l2.failed(error)
+                l2.failed(error)
             else:
                 self.l1.delete_many(keys)  # a local reader may have refilled it meanwhile
                 return deleted
-        if self.l2 is not None:
-            self.l2.remember(keys=keys)
+        if l2 is not None:
+            l2.remember(keys=keys)
         return in_l1
 
     def incr(self, key: str, delta: int) -> int:
-        redis = self.redis()
-        if redis is not None:
+        l2 = self.l2
+        if l2 is not None and (redis := self._connect(l2)) is not None:
             try:
-                value = self.l2.django_redis.incr(CacheKey(key), delta)
+                value: int = l2.django_redis.incr(CacheKey(key), delta)
                 self.write_and_broadcast(redis, lambda pipe: None, [key])
             except L2_ERRORS as error:
-                self.l2.failed(error)
+                l2.failed(error)
             else:
                 self.l1.delete(key)  # counters are read from Redis, which holds their TTL
                 return value
-        if self.l2 is not None:
-            self.l2.remember(keys=[key])
+        if l2 is not None:
+            l2.remember(keys=[key])
         return self.l1.incr(key, delta, time.monotonic(), encode=dumps, decode=loads)
 
     def touch(self, key: str, timeout: float | None) -> bool:
-        redis = self.redis()
-        if redis is not None:
+        l2 = self.l2
+        if l2 is not None and (redis := self._connect(l2)) is not None:
 
-            def queue(pipe):
+            def queue(pipe: Pipeline) -> None:
                 if timeout is None:
                     pipe.persist(key)
                     pipe.exists(key)
@@ -311,12 +332,12 @@ class CacheCore:
             try:
                 results = self.write_and_broadcast(redis, queue, [key])
             except L2_ERRORS as error:
-                self.l2.failed(error)
+                l2.failed(error)
             else:
                 self.l1.delete(key)
                 return bool(results[-1])
-        if self.l2 is not None:
-            self.l2.remember(keys=[key])
+        if l2 is not None:
+            l2.remember(keys=[key])
         if timeout is not None and timeout <= 0:
             return self.l1.delete(key)
         return self.l1.touch(key, self.l1_expiry(timeout))
@@ -324,35 +345,35 @@ class CacheCore:
     def has(self, key: str) -> bool:
         if self.l1_trusted and self.l1.get(key, time.monotonic()) is not None:
             return True
-        redis = self.redis()
-        if redis is None:
+        l2 = self.l2
+        if l2 is None or (redis := self._connect(l2)) is None:
             return False
         try:
             return bool(redis.exists(key))
         except L2_ERRORS as error:
-            self.l2.failed(error)
+            l2.failed(error)
             return False
 
     def clear(self) -> None:
         """Delete every key of this cache (by prefix, never FLUSHDB) and empty every L1."""
         self.l1.clear()
         self.stats.clears += 1
-        redis = self.redis()
-        if redis is not None:
+        l2 = self.l2
+        if l2 is not None and (redis := self._connect(l2)) is not None:
             try:
                 self._delete_all(redis)
                 self.write_and_broadcast(
                     redis, lambda pipe: None, [], clear=True, acknowledged=True
                 )
             except L2_ERRORS as error:
-                self.l2.failed(error)
-                self.l2.remember(clear=True)
-        elif self.l2 is not None:
-            self.l2.remember(clear=True)
+                l2.failed(error)
+                l2.remember(clear=True)
+        elif l2 is not None:
+            l2.remember(clear=True)
         self.l1.clear()
 
-    def _delete_all(self, redis) -> None:
-        batch = []
+    def _delete_all(self, redis: Redis) -> None:
+        batch: list[bytes] = []
         for key in redis.scan_iter(match=f"{glob_escape(self.key_prefix)}:*", count=DELETE_BATCH):
             batch.append(key)
             if len(batch) >= DELETE_BATCH:
@@ -361,7 +382,9 @@ class CacheCore:
         if batch:
             redis.unlink(*batch)
 
-    def _replay(self, redis, keys, tags, clear) -> None:
+    def _replay(
+        self, redis: Redis, keys: Collection[str], tags: Collection[str], clear: bool
+    ) -> None:
         """Apply on Redis what changed while it was down (see RedisLevel)."""
         if clear:
             self._delete_all(redis)
@@ -375,7 +398,7 @@ class CacheCore:
 
     # --- statistics -----------------------------------------------------------------------
 
-    def push_stats(self, redis=None) -> None:
+    def push_stats(self, redis: Redis | None = None) -> None:
         redis = redis or self.redis()
         if redis is None:
             return
@@ -392,11 +415,11 @@ class CacheCore:
             raise
         self._stats_pushed_at = time.monotonic()
 
-    def push_stats_if_due(self, redis) -> None:
+    def push_stats_if_due(self, redis: Redis) -> None:
         if time.monotonic() - self._stats_pushed_at >= self.stats_push_interval:
             self.push_stats(redis)
 
-    def snapshot(self) -> dict:
+    def snapshot(self) -> dict[str, Any]:
         return cache_stats.shape(
             self.stats.flat(),
             l1={
@@ -406,18 +429,20 @@ class CacheCore:
                 "max_bytes": self.l1.max_bytes,
             },
             l2={"configured": self.l2 is not None, "up": self.l2 is not None and not self.l2.down},
-            coherence={"subscribed": self.coherence is not None and self.coherence.subscribed},
+            coherence={"subscribed": self.coherence.subscribed},
         )
 
-    def fleet_snapshot(self) -> dict:
-        redis = self.redis()
-        if redis is None:
+    def fleet_snapshot(self) -> dict[str, Any]:
+        l2 = self.l2
+        if l2 is None or (redis := self._connect(l2)) is None:
             return self.snapshot()
         try:
             self.push_stats(redis)
-            flat = {k.decode(): int(v) for k, v in redis.hgetall(self.stats_key).items()}
+            counters = redis.hgetall(self.stats_key).items()
+            # redis-py types field names as bytes | str; this client returns bytes.
+            flat = {k.decode() if isinstance(k, bytes) else k: int(v) for k, v in counters}
         except L2_ERRORS as error:
-            self.l2.failed(error)
+            l2.failed(error)
             return self.snapshot()
         return cache_stats.shape(flat)
 
@@ -428,11 +453,11 @@ class CacheCore:
             self.stats.unpushed()  # what this process counted so far stays out of the totals
 
 
-_cores: dict[tuple, CacheCore] = {}
+_cores: dict[tuple[str, str, str], CacheCore] = {}
 _cores_lock = threading.Lock()
 
 
-def _core_for(server: str, params: dict, backend: BaseCache) -> CacheCore:
+def _core_for(server: str, params: dict[str, Any], backend: BaseCache) -> CacheCore:
     identity = (server, backend.key_prefix, repr(sorted((params.get("OPTIONS") or {}).items())))
     core = _cores.get(identity)
     if core is None:
@@ -457,7 +482,7 @@ class TwoLevelCache(BaseCache):
     """Django's cache API over L1 and Redis, plus `tags()`, `remember()` and
     `invalidate_tags()`."""
 
-    def __init__(self, server: str, params: dict) -> None:
+    def __init__(self, server: str, params: dict[str, Any]) -> None:
         super().__init__(params)
         self.core = _core_for(server or "", params, self)
 

@@ -37,12 +37,12 @@ from collections.abc import Callable, Iterable
 from typing import Any, NamedTuple
 
 from django.conf import settings
-from django.core.cache import cache
 from django.core.handlers.wsgi import get_path_info, get_script_name
 from django.db import models
 from django.http import HttpRequest, HttpResponse
 from django.http.request import split_domain_port
 
+from apps.caching.default import cache
 from apps.caching.invalidation import model_tag
 from apps.caching.query_params import canonical_query
 

@@ -22,11 +22,13 @@ invalidated.
 
 import re
 from collections.abc import Iterable
+from typing import Protocol, cast
 
 from django.apps import apps
 from django.core.cache import cache
 from django.db import models
 from django.db.backends.signals import connection_created
+from django.db.models import ManyToManyRel
 from django.dispatch import receiver
 
 from apps.kernel.declarations import declarations
@@ -46,6 +48,16 @@ _watched_tables: dict[str, frozenset[str]] = {}
 _watched_models: set[type[models.Model]] = set()
 _watched_tags: set[str] = set()
 MODEL_TAG_PREFIX = "model:"
+
+
+class _TagInvalidator(Protocol):
+    def invalidate_tags(self, *names: str) -> None: ...
+
+
+# The default cache is Keel's TwoLevelCache (settings.CACHES). Typed here by the one method
+# used, since importing the backend (or apps/caching/default.py) would be an import cycle:
+# the backend imports this module, through apps/caching/tags.py.
+_default_cache = cast(_TagInvalidator, cache)
 
 
 def model_tag(model: type[models.Model]) -> str:
@@ -81,9 +93,10 @@ def watch_models(models_to_watch: Iterable[type[models.Model] | str]) -> list[st
         _add_table(model._meta.db_table, model_tag(model))
         for field in model._meta.many_to_many:
             through = field.remote_field.through
-            _add_table(through._meta.db_table, model_tag(model))
+            if through is not None:  # always a model once the app registry is ready
+                _add_table(through._meta.db_table, model_tag(model))
         for relation in model._meta.related_objects:
-            if relation.many_to_many and relation.through is not None:
+            if isinstance(relation, ManyToManyRel) and relation.through is not None:
                 _add_table(relation.through._meta.db_table, model_tag(model))
     return tags
 
@@ -100,8 +113,13 @@ def tags_written_by(sql: str) -> frozenset[str]:
     return _watched_tables.get(match.group(1), frozenset())
 
 
-def _invalidate(tags) -> None:
-    cache.invalidate_tags(*sorted(tags))
+def invalidate_tags(*names: str) -> None:
+    """Invalidate every entry of the default cache stored under any of these tags."""
+    _default_cache.invalidate_tags(*names)
+
+
+def _invalidate(tags: Iterable[str]) -> None:
+    invalidate_tags(*sorted(tags))
 
 
 class _PendingInvalidation:

@@ -10,9 +10,12 @@ entries invalidated meanwhile are not served from Redis once it is back.
 import logging
 import threading
 import time
+from collections.abc import Callable, Collection, Iterable
+from typing import Any
 
 from django_redis.client import DefaultClient
 from django_redis.exceptions import ConnectionInterrupted
+from redis import Redis
 from redis.exceptions import RedisError
 
 logger = logging.getLogger("apps.caching")
@@ -28,29 +31,38 @@ MAX_PENDING = 10_000
 class RedisLevel:
     """django-redis's client for one cache, with failover state and outage replay."""
 
-    def __init__(self, server: str, params: dict, backend, *, retry_interval: float) -> None:
+    def __init__(
+        self,
+        server: str,
+        params: dict[str, Any],
+        backend: Any,
+        *,
+        retry_interval: float,
+        replay: Callable[[Any, Collection[str], Collection[str], bool], None],
+    ) -> None:
         self.django_redis = DefaultClient(server, params, backend)
         self.retry_interval = retry_interval
         self.down = False
         # Set by the backend: called after going down, before coming back up, and after
         # every change of `down`.
-        self.on_down = lambda: None
-        self.on_up = lambda: None
-        self.on_change = lambda: None
+        self.on_down: Callable[[], None] = lambda: None
+        self.on_up: Callable[[], None] = lambda: None
+        self.on_change: Callable[[], None] = lambda: None
         self._retry_at = 0.0
         self._lock = threading.Lock()
         self._pending_keys: set[str] = set()
         self._pending_tags: set[str] = set()
         self._pending_clear = False
-        self.replay = None  # set by the backend: replay(redis, keys, tags, clear)
+        # Applies on Redis what changed while it was down: replay(redis, keys, tags, clear).
+        self.replay = replay
 
-    def encode(self, value):
+    def encode(self, value: object) -> bytes | int:
         return self.django_redis.encode(value)
 
-    def decode(self, value):
+    def decode(self, value: bytes) -> Any:
         return self.django_redis.decode(value)
 
-    def client(self):
+    def client(self) -> Redis | None:
         """The redis-py client, or None while Redis is down and not yet due for a retry."""
         if self.down and not self._recover():
             return None
@@ -73,7 +85,9 @@ class RedisLevel:
         )
         self.on_down()
 
-    def remember(self, *, keys=(), tags=(), clear: bool = False) -> None:
+    def remember(
+        self, *, keys: Iterable[str] = (), tags: Iterable[str] = (), clear: bool = False
+    ) -> None:
         """Note changes made while Redis is down, to replay on recovery."""
         with self._lock:
             self._pending_keys.update(keys)

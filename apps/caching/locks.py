@@ -4,6 +4,8 @@ import threading
 import time
 import uuid
 
+from redis.commands.core import Script
+
 from apps.caching.l2 import L2_ERRORS
 
 # Deletes the lock only if it still holds our token: an expired lock taken over by another
@@ -22,7 +24,7 @@ class RecomputeLocks:
         self.ttl = ttl
         self._local: dict[str, tuple[str, float]] = {}
         self._local_lock = threading.Lock()
-        self._release = None
+        self._release: Script | None = None
 
     def acquire(self, key: str) -> str | None:
         """A token if this caller now holds the lock on `key`, else None."""

@@ -15,16 +15,28 @@ import functools
 import hashlib
 import time
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import Any, ParamSpec, Protocol, TypeVar, cast
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db import connection, models
 
 from apps.caching import warming
+from apps.caching.default import cache
 from apps.caching.invalidation import has_uncommitted_writes, model_tag
 
 TagSpec = type[models.Model] | str
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+class CachedSelector(Protocol[P, R]):
+    """A selector decorated with `@cached_query`: called as the selector itself."""
+
+    uncached: Callable[P, R]
+    cache_tags: tuple[str, ...]
+    cache_version: int
+
+    def __call__(self, *args: P.args, **kwargs: P.kwargs) -> R: ...
 
 
 def _argument_key(value: Any) -> str:
@@ -57,7 +69,7 @@ def cached_query(
     stale_ttl: int | None = None,
     version: int = 1,
     keep: Callable[[Any], bool] | None = None,
-):
+) -> Callable[[Callable[P, R]], CachedSelector[P, R]]:
     """Cache the decorated selector's result for `ttl` seconds, per arguments.
 
     Bump `version` when the shape of the result changes (a field added to a dataclass it
@@ -77,17 +89,17 @@ def cached_query(
     if keep is not None:
         options["keep"] = keep
 
-    def decorate(function: Callable) -> Callable:
+    def decorate(function: Callable[P, R]) -> CachedSelector[P, R]:
         path = f"{function.__module__}:{function.__qualname__}"
 
         @functools.wraps(function)
-        def wrapper(*args, **kwargs):
+        def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
             key = query_key(function, args, kwargs, version)
 
             def recipe() -> warming.Recipe:
                 return warming.Recipe(path, args, kwargs, ttl, tag_names, time.time(), version)
 
-            def compute():
+            def compute() -> R:
                 value = function(*args, **kwargs)
                 if keep is None or keep(value):
                     warming.note_computed(key, recipe())
@@ -105,10 +117,12 @@ def cached_query(
                 warming.sample_call(key, recipe)
             return value
 
-        wrapper.uncached = function
-        wrapper.cache_tags = tag_names
-        wrapper.cache_version = version
-        return wrapper
+        # Still the plain function (so it binds as one), with its attributes added.
+        selector = cast(CachedSelector[P, R], wrapper)
+        selector.uncached = function
+        selector.cache_tags = tag_names
+        selector.cache_version = version
+        return selector
 
     return decorate
 

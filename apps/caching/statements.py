@@ -32,7 +32,7 @@ from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
 from django.db import connections, router
-from django.db.models import QuerySet
+from django.db.models import Model, QuerySet
 from django.utils import timezone
 
 _sample_numbers = itertools.count(1)
@@ -158,7 +158,8 @@ def _column_order(queryset: QuerySet, compiler) -> list[int] | None:
     whether they select fields before annotations and reorder rows afterwards.
     """
     aliases = [alias for _, _, alias in compiler.select[: compiler.col_count]]
-    fields = list(queryset._fields)
+    # values_list()'s field names; django-stubs do not declare QuerySet._fields.
+    fields = list(queryset._fields)  # type: ignore[attr-defined]
     if aliases == fields:
         return None
     if not set(fields) <= set(aliases):
@@ -177,7 +178,7 @@ class CompiledQuery:
         self._build = build
         self._samples = samples
         self._compiled: dict[str, _Compiled] = {}
-        self._model = None
+        self._model: type[Model] | None = None
         self._lock = threading.Lock()
 
     def rows(self, **values: Any) -> list[tuple]:
@@ -236,10 +237,10 @@ def _statement_cursor(connection):
 
 
 def _converted(row: tuple, converters, connection) -> tuple:
-    row = list(row)
+    values = list(row)
     for position, (functions, expression) in converters:
-        value = row[position]
+        value = values[position]
         for convert in functions:
             value = convert(value, expression, connection)
-        row[position] = value
-    return tuple(row)
+        values[position] = value
+    return tuple(values)

@@ -9,33 +9,32 @@ docs/caching.md.
 import threading
 from collections import defaultdict
 
-# Counters kept as plain attributes: an L1 hit costs one attribute increment. They are not
-# locked; under the GIL an increment can rarely be lost between threads, which a hit
-# ratio tolerates and a lock on every lookup would not be worth.
-COUNTERS = (
-    "l1_hits",
-    "l1_misses",
-    "l2_hits",
-    "l2_misses",
-    "l2_errors",
-    "l1_evictions_size",
-    "l1_evictions_ttl",
-    "l1_evictions_coherence",
-    "invalidated_keys",
-    "invalidated_tags",
-    "clears",
-    "failover_down",
-    "failover_up",
-    "coherence_messages",
-    "coherence_ack_timeouts",
-    "stampede_recomputes",
-    "stampede_stale_served",
-    "stampede_lock_waits",
-)
-
 
 class CacheStats:
     """The counters of one cache in this process."""
+
+    # Counters kept as plain attributes: an L1 hit costs one attribute increment. They are not
+    # locked; under the GIL an increment can rarely be lost between threads, which a hit
+    # ratio tolerates and a lock on every lookup would not be worth. Each one declared here
+    # is a counter (COUNTERS, below); __init__ sets them to 0.
+    l1_hits: int
+    l1_misses: int
+    l2_hits: int
+    l2_misses: int
+    l2_errors: int
+    l1_evictions_size: int
+    l1_evictions_ttl: int
+    l1_evictions_coherence: int
+    invalidated_keys: int
+    invalidated_tags: int
+    clears: int
+    failover_down: int
+    failover_up: int
+    coherence_messages: int
+    coherence_ack_timeouts: int
+    stampede_recomputes: int
+    stampede_stale_served: int
+    stampede_lock_waits: int
 
     def __init__(self) -> None:
         for name in COUNTERS:
@@ -67,6 +66,9 @@ class CacheStats:
         with self._push_lock:
             for key, value in deltas.items():
                 self._pushed[key] -= value
+
+
+COUNTERS = tuple(CacheStats.__annotations__)
 
 
 def shape(flat: dict[str, int], **state) -> dict:

@@ -11,10 +11,14 @@ see docs/caching.md.
 
 import threading
 import time
+from typing import Any
 
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
 from django.core.exceptions import ImproperlyConfigured
+from redis.commands.core import Script
 
+# invalidate_tags: re-exported, as documented (docs/caching.md).
+from apps.caching.invalidation import invalidate_tags as invalidate_tags
 from apps.caching.invalidation import is_watched_tag
 from apps.caching.l2 import L2_ERRORS
 
@@ -56,8 +60,8 @@ class TagVersions:
 
     def __init__(self, core) -> None:
         self.core = core
-        self._read = None
-        self._bump = None
+        self._read: Script | None = None
+        self._bump: Script | None = None
         self._last_local = 0
         self._local_lock = threading.Lock()
 
@@ -69,7 +73,8 @@ class TagVersions:
         keys = [self.key(name) for name in names]
         now = time.monotonic()
         trusted = core.l1_trusted
-        values = [core.l1.get(key, now) if trusted else None for key in keys]
+        # Versions (ints), None where L1 has none; once `missing` is empty, all ints.
+        values: list[Any] = [core.l1.get(key, now) if trusted else None for key in keys]
         missing = [i for i, value in enumerate(values) if value is None]
         if not missing:
             return tuple(values)
@@ -108,8 +113,9 @@ class TagVersions:
             try:
                 if self._bump is None:
                     self._bump = redis.register_script(BUMP_VERSIONS_SCRIPT)
+                bump = self._bump
                 core.write_and_broadcast(
-                    redis, lambda pipe: self._bump(keys=keys, client=pipe), keys, acknowledged=True
+                    redis, lambda pipe: bump(keys=keys, client=pipe), keys, acknowledged=True
                 )
                 core.l1.delete_many(keys)  # a local reader may have refilled it
                 return
@@ -244,10 +250,3 @@ class TaggedCache:
                 "(apps/kernel/declarations.py); writes to them would not invalidate this entry."
             )
         self.cache.core.write(full, (TAGGED, versions, fresh_until, value), timeout)
-
-
-def invalidate_tags(*names: str) -> None:
-    """Invalidate every entry of the default cache stored under any of these tags."""
-    from django.core.cache import cache
-
-    cache.invalidate_tags(*names)

@@ -22,10 +22,12 @@ import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any, cast
 
 import redis
 from django.conf import settings
-from django.core.cache import cache
+
+from apps.caching.default import cache
 
 logger = logging.getLogger(__name__)
 
@@ -93,10 +95,10 @@ def note_computed(key: str, recipe: Recipe) -> None:
         client.set(_prefixed(RECIPE + key), pickle.dumps(recipe), ex=max(recipe.ttl * 4, 3600))
 
 
-def _resolve(path: str) -> Callable:
+def _resolve(path: str) -> Callable[..., object]:
     """The cached selector at `path` (the decorated function)."""
     module_name, _, qualname = path.partition(":")
-    target = importlib.import_module(module_name)
+    target: Any = importlib.import_module(module_name)
     for part in qualname.split("."):
         target = getattr(target, part)
     return target
@@ -106,7 +108,12 @@ def hot_entries(limit: int = 50) -> list[tuple[str, float]]:
     client = _redis()
     if client is None:
         return []
-    members = client.zrevrange(_prefixed(HOT_SET), 0, limit - 1, withscores=True)
+    # (member, score) pairs, members as bytes: redis-py's types follow neither `withscores`
+    # nor the client's decode_responses (off).
+    members = cast(
+        "list[tuple[bytes, float]]",
+        client.zrevrange(_prefixed(HOT_SET), 0, limit - 1, withscores=True),
+    )
     return [(member.decode(), score) for member, score in members]
 
 
@@ -128,7 +135,7 @@ def refresh_hot_entries(*, limit: int = 50, now: float | None = None) -> int:
     refreshed = 0
     for key, _score in hot_entries(limit):
         raw = client.get(_prefixed(RECIPE + key))
-        if raw is None:
+        if not isinstance(raw, bytes):  # None: expired (this client never decodes to str)
             continue
         recipe: Recipe = pickle.loads(raw)  # noqa: S301 - written by this process's own code
         if now - recipe.computed_at < recipe.ttl * REFRESH_AT:

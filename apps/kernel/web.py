@@ -5,9 +5,11 @@ A view that calls a service with a form catches `DomainError` and hands it to
 with the error page of its status (403.html, 404.html...) showing the error's message.
 """
 
+from collections.abc import Callable
+
 from django import forms
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import render
 from django.template import TemplateDoesNotExist
 from django.template.loader import select_template
@@ -32,10 +34,10 @@ class DomainErrorMiddleware:
     REST and GraphQL handle their own (their views catch it first); this covers pages.
     """
 
-    def __init__(self, get_response) -> None:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
         self.get_response = get_response
 
-    def __call__(self, request: HttpRequest) -> HttpResponse:
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
         return self.get_response(request)
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:

@@ -37,6 +37,8 @@ class JsonSocketConsumer(AsyncJsonWebsocketConsumer):
     """
 
     max_json_depth = 32
+    # Group names; Channels' consumer makes it a list ([] when the class leaves it None).
+    groups: list[str]
 
     async def __call__(self, scope, receive, send):
         try:

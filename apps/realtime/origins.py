@@ -14,7 +14,8 @@ client could send any Origin it liked anyway. (Channels refuses it unless "*" is
 """
 
 from django.conf import settings
-from django.http.request import is_same_domain, split_domain_port, validate_host
+from django.http.request import split_domain_port, validate_host
+from django.utils.http import is_same_domain
 
 from apps.realtime.handshake import header, origin_parts, request_scheme
 

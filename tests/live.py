@@ -11,6 +11,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 from typing import ClassVar
@@ -90,11 +91,39 @@ def stop(process: subprocess.Popen) -> None:
             process.wait()
 
 
-def _queued_messages(channel, queue: str) -> int:
+def _task_names(replies: dict[str, list[dict]] | None) -> list[str]:
+    """`name[id]` of each task in an inspect reply (active or reserved tasks)."""
+    return [f"{task['name']}[{task['id']}]" for tasks in (replies or {}).values() for task in tasks]
+
+
+def queued_messages(channel, queue: str) -> int:
     try:
         return channel.queue_declare(queue=queue, passive=True).message_count
     except ChannelError:  # the broker reports a queue with nothing in it as missing
         return 0
+
+
+_control_apps: dict[str, object] = {}
+
+
+def celery_app_on(broker_url: str):
+    """Our Celery app, or one configured like it on another broker.
+
+    Control commands (ping, inspect) go out through an app's own connection pool, whatever
+    connection is passed, so a worker on another broker is reached through an app of its own.
+    """
+    from celery import Celery
+
+    from config.celery import app
+
+    if broker_url == app.conf.broker_url:
+        return app
+    if broker_url not in _control_apps:
+        other = Celery("keel", set_as_current=False)
+        other.config_from_object("django.conf:settings", namespace="CELERY")
+        other.conf.update(broker_url=broker_url, task_queues=app.conf.task_queues)
+        _control_apps[broker_url] = other
+    return _control_apps[broker_url]
 
 
 class CeleryWorker:
@@ -102,14 +131,22 @@ class CeleryWorker:
 
     running: ClassVar[list["CeleryWorker"]] = []
 
-    def __init__(self, concurrency: int = 2, log_path: Path | None = None) -> None:
+    def __init__(
+        self,
+        concurrency: int = 2,
+        log_path: Path | None = None,
+        env: dict[str, str] | None = None,
+    ) -> None:
         self.hostname = f"test-{os.getpid()}-{free_port()}@localhost"
         self.concurrency = concurrency
         self.log_path = log_path
+        # Extra environment of the worker, e.g. a CELERY_BROKER_URL of its own.
+        self.env = env or {}
+        self.broker_url = self.env.get("CELERY_BROKER_URL", settings.CELERY_BROKER_URL)
         self.process: subprocess.Popen | None = None
 
     def start(self) -> "CeleryWorker":
-        from config.celery import QUEUES, app
+        from config.celery import QUEUES
 
         log = open(self.log_path, "wb") if self.log_path else subprocess.DEVNULL  # noqa: SIM115
         self.process = subprocess.Popen(
@@ -129,47 +166,63 @@ class CeleryWorker:
                 "--without-gossip",
                 "--without-mingle",
                 "--include",
-                "tests.events.crashing_tasks",
+                "tests.events.crashing_tasks,tests.config.held_tasks",
             ],
             cwd=ROOT,
-            env=subprocess_env(),
+            env={**subprocess_env(), **self.env},
             stdout=log,
             stderr=subprocess.STDOUT,
         )
+        control = celery_app_on(self.broker_url).control
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise RuntimeError(f"Celery worker exited early ({self.log_path})")
-            if app.control.ping(destination=[self.hostname], timeout=0.5):
+            if control.ping(destination=[self.hostname], timeout=0.5):
                 CeleryWorker.running.append(self)
                 return self
         raise RuntimeError("Celery worker did not answer a ping within 30 s")
 
     def wait_until_idle(self, timeout: float = 15) -> None:
-        """Wait until the queues are empty and the worker runs nothing.
+        """Wait until the queues are empty and the worker runs nothing; raise if they never are.
 
         Called before the test database is flushed: a task still writing while the tables
-        are truncated deadlocks the flush.
+        are truncated deadlocks the flush. A worker that does not answer is not idle.
         """
-        from config.celery import QUEUES, app
+        from config.celery import QUEUES
 
+        app = celery_app_on(self.broker_url)
         deadline = time.monotonic() + timeout
-        with app.connection_for_read() as connection:
+        with app.connection_for_write() as connection:
             channel = connection.default_channel
-            while time.monotonic() < deadline:
-                queued = sum(_queued_messages(channel, name) for name in QUEUES)
+            while True:
+                if self.process is not None and self.process.poll() is not None:
+                    raise RuntimeError(
+                        f"Celery worker {self.hostname} exited with {self.process.returncode} "
+                        f"({self.log_path})"
+                    )
+                queued = {name: queued_messages(channel, name) for name in QUEUES}
                 inspect = app.control.inspect(destination=[self.hostname], timeout=1)
-                busy = any((inspect.active() or {}).values()) or any(
-                    (inspect.reserved() or {}).values()
-                )
-                if not queued and not busy:
+                active, reserved = inspect.active(), inspect.reserved()
+                answered = active is not None and reserved is not None
+                running = _task_names(active) + _task_names(reserved)
+                if answered and not any(queued.values()) and not running:
                     return
+                if time.monotonic() >= deadline:
+                    break
                 time.sleep(0.1)
+        waiting = {name: count for name, count in queued.items() if count} or "nothing"
+        doing = (running or "nothing") if answered else "no answer to inspect"
+        raise AssertionError(
+            f"Celery worker {self.hostname} not idle after {timeout} s: queued {waiting}; "
+            f"running or reserved {doing} ({self.log_path})"
+        )
 
     def pool_pids(self) -> list[int]:
-        from config.celery import app
-
-        stats = app.control.inspect(destination=[self.hostname], timeout=2).stats() or {}
+        inspect = celery_app_on(self.broker_url).control.inspect(
+            destination=[self.hostname], timeout=2
+        )
+        stats = inspect.stats() or {}
         return list(stats.get(self.hostname, {}).get("pool", {}).get("processes", []))
 
     def stop(self) -> None:
@@ -200,7 +253,9 @@ class AsgiServer:
     def ws_url(self) -> str:
         return f"ws://127.0.0.1:{self.port}"
 
-    def start(self) -> "AsgiServer":
+    def start(self, *, healthy: bool = True) -> "AsgiServer":
+        """Start the server; it is up once /healthz answers 200, or answers at all when
+        `healthy` is False (a server started to show a dependency down)."""
         log = open(self.log_path, "wb") if self.log_path else subprocess.DEVNULL  # noqa: SIM115
         self.process = subprocess.Popen(
             [
@@ -225,12 +280,25 @@ class AsgiServer:
             if self.process.poll() is not None:
                 raise RuntimeError(f"{self.interface} server exited early ({self.log_path})")
             try:
-                with urllib.request.urlopen(f"{self.url}/healthz", timeout=1) as response:
-                    if response.status == 200:
-                        return self
+                status, _body = self.health()
             except OSError:
                 time.sleep(0.2)
-        raise RuntimeError(f"{self.interface} server did not answer /healthz within 30 s")
+                continue
+            if status == 200 or not healthy:
+                return self
+            time.sleep(0.2)
+        wanted = "200" if healthy else "any answer"
+        raise RuntimeError(
+            f"{self.interface} server gave /healthz no {wanted} within 30 s ({self.log_path})"
+        )
+
+    def health(self) -> tuple[int, str]:
+        """The status and body of /healthz; OSError while the server does not answer."""
+        try:
+            with urllib.request.urlopen(f"{self.url}/healthz", timeout=5) as response:
+                return response.status, response.read().decode()
+        except urllib.error.HTTPError as refusal:
+            return refusal.code, refusal.read().decode()
 
     def stop(self) -> None:
         if self.process:

@@ -31,7 +31,12 @@ def test_beat_runs_the_periodic_jobs_the_apps_declare(transactional_db, tmp_path
         )
     finally:
         beat.send_signal(signal.SIGTERM)
-        beat.wait(timeout=30)
+        try:
+            beat.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            # Beat's warm shutdown can outlast a loaded machine; it must not outlive the test.
+            beat.kill()
+            beat.wait()
 
     assert installed, "beat did not install the declared periodic jobs"
     relay = PeriodicTask.objects.get(name="relay-pending-events")

@@ -1,5 +1,6 @@
 """Operator-facing behaviour: health check, API 404s, demo data, the all-in-one server."""
 
+import json
 import os
 import signal
 import subprocess
@@ -12,7 +13,7 @@ from django.test import override_settings
 
 from apps.accounts.models import User
 from apps.content.models import Comment, Post
-from tests.live import BIN, ROOT, free_port, subprocess_env
+from tests.live import BIN, ROOT, WsgiServer, free_port, subprocess_env
 
 
 @pytest.mark.django_db
@@ -20,6 +21,28 @@ def test_health_reports_database_and_cache(client):
     response = client.get("/healthz")
     assert response.status_code == 200
     assert response.json() == {"status": "ok", "checks": {"database": "ok", "cache": "ok"}}
+
+
+@pytest.mark.django_db
+def test_health_is_503_naming_the_cache_when_its_redis_is_down(tmp_path):
+    # Given a live server whose Redis cannot be reached (a closed port; the test settings
+    # derive REDIS_URL and REDIS_CACHE_URL from it). The cache keeps answering from its
+    # in-process level, so the server still serves pages.
+    env = {"KEEL_TEST_REDIS_URL": f"redis://127.0.0.1:{free_port()}"}
+    server = WsgiServer(log_path=tmp_path / "server.log", env=env)
+    try:
+        # When anyone asks it for its health
+        status, body = server.start(healthy=False).health()
+    finally:
+        server.stop()
+
+    # Then it answers 503 and names the cache, the database being fine
+    assert status == 503
+    assert json.loads(body) == {
+        "status": "failing",
+        "checks": {"database": "ok", "cache": "failing"},
+    }
+    assert "Health check: the cache's Redis is unreachable" in (tmp_path / "server.log").read_text()
 
 
 def test_hello_answers_constant_json(client):

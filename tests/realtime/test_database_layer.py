@@ -19,49 +19,60 @@ async def _close(layer: DatabaseChannelLayer) -> None:
     await sync_to_async(connections.close_all, thread_sensitive=True)()
 
 
-async def _exchange() -> tuple[dict, bool]:
+async def _exchange() -> tuple[dict, dict]:
     web = DatabaseChannelLayer(poll_interval=0.05)  # the process holding the sockets
     worker = DatabaseChannelLayer()  # the process running the subscriber
     member = await web.new_channel()
     outsider = await web.new_channel()
     await web.group_add("post.1", member)
+    await web.group_add("post.99", outsider)
 
     await worker.group_send("post.1", {"type": "post.event", "body": "hello"})
+    # A marker for the outsider, sent after: had "hello" reached it, it would come first.
+    await worker.group_send("post.99", {"type": "post.event", "body": "marker"})
 
     received = await asyncio.wait_for(web.receive(member), timeout=5)
-    try:
-        await asyncio.wait_for(web.receive(outsider), timeout=0.5)
-        outsider_got_something = True
-    except TimeoutError:
-        outsider_got_something = False
+    outsider_first = await asyncio.wait_for(web.receive(outsider), timeout=5)
     await _close(web)
-    return received, outsider_got_something
+    return received, outsider_first
 
 
 def test_group_message_sent_by_one_layer_reaches_members_of_another():
-    received, outsider_got_something = asyncio.run(_exchange())
+    received, outsider_first = asyncio.run(_exchange())
 
     assert received == {"type": "post.event", "body": "hello"}
-    assert outsider_got_something is False
+    assert outsider_first == {"type": "post.event", "body": "marker"}
 
 
-async def _late_joiner() -> bool:
-    web = DatabaseChannelLayer(poll_interval=0.05)
+async def _late_joiner() -> tuple[list[str], str]:
+    # Two web processes: one whose socket joined before the message was sent, one after.
+    on_time_web = DatabaseChannelLayer(poll_interval=0.05)
+    late_web = DatabaseChannelLayer(poll_interval=0.05)
     sender = DatabaseChannelLayer()
+    on_time = await on_time_web.new_channel()
+    await on_time_web.group_add("post.2", on_time)
+
     await sender.group_send("post.2", {"type": "post.event", "body": "old news"})
-    channel = await web.new_channel()
-    await web.group_add("post.2", channel)
-    try:
-        await asyncio.wait_for(web.receive(channel), timeout=0.5)
-        got = True
-    except TimeoutError:
-        got = False
-    await _close(web)
-    return got
+    on_time_got = [(await asyncio.wait_for(on_time_web.receive(on_time), timeout=5))["body"]]
+    late = await late_web.new_channel()
+    await late_web.group_add("post.2", late)
+    # A marker sent after the late socket joined: had "old news" reached it, it would come first.
+    await sender.group_send("post.2", {"type": "post.event", "body": "fresh news"})
+
+    late_first = (await asyncio.wait_for(late_web.receive(late), timeout=5))["body"]
+    on_time_got.append((await asyncio.wait_for(on_time_web.receive(on_time), timeout=5))["body"])
+    await _close(on_time_web)
+    await _close(late_web)
+    return on_time_got, late_first
 
 
 def test_a_new_listener_does_not_get_messages_sent_before_it_joined():
-    assert asyncio.run(_late_joiner()) is False
+    on_time_got, late_first = asyncio.run(_late_joiner())
+
+    # The same message did reach the listener that joined in time...
+    assert on_time_got == ["old news", "fresh news"]
+    # ...and the late one heard only what was sent after it joined.
+    assert late_first == "fresh news"
 
 
 async def _out_of_order_commit() -> list[str]:
@@ -101,8 +112,9 @@ async def _leave_and_rejoin() -> list[str]:
     await web.group_add("post.4", channel)
     await sender.group_send("post.4", {"type": "x", "n": "while listening"})
     got = [(await asyncio.wait_for(web.receive(channel), timeout=5))["n"]]
+    poller = web._poller
     await web.group_discard("post.4", channel)
-    await asyncio.sleep(0.2)  # the poller stops once no group is left
+    await asyncio.wait_for(poller, timeout=5)  # the poller stops once no group is left
     await sender.group_send("post.4", {"type": "x", "n": "while away"})
 
     await web.group_add("post.4", channel)

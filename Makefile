@@ -26,7 +26,7 @@ help:
 	@echo "make run    set up and start Keel (web, websockets, worker, beat) on embedded defaults"
 	@echo "make test   set up and run the whole suite against PostgreSQL and Redis"
 	@echo "make bench  Keel against plain DRF and FastAPI under wrk (PostgreSQL and Redis)"
-	@echo "make lint   ruff check and format check;  make format  apply ruff's formatting"
+	@echo "make lint   ruff, import contracts, types;  make format  apply ruff's formatting"
 
 .tools/bin/uv:
 	@python=$$(bin/find-python) && "$$python" -m venv .tools && \
@@ -58,6 +58,9 @@ browser:
 lint: bootstrap
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	bin/check-model-writes apps
+	$(VENV)/bin/lint-imports
+	$(VENV)/bin/mypy
 
 format: bootstrap
 	$(VENV)/bin/ruff format .

@@ -6,6 +6,7 @@ to PostgreSQL and Redis. `.env.example` lists every variable.
 """
 
 from pathlib import Path
+from typing import Any
 
 import environ
 from django.utils.csp import CSP
@@ -42,6 +43,8 @@ INSTALLED_APPS = [
     "graphene_django",
     "channels",
     "django_celery_beat",
+    # Object permissions: each app's rules.py declares its own (apps/kernel/permissions.py).
+    "rules.apps.AutodiscoverRulesConfig",
     "apps.accounts",
     "apps.events",
     "apps.content",
@@ -92,7 +95,7 @@ TEMPLATES = [
 # Scripts and styles come from our own static files only: no inline script or style, no
 # nonce. The edge cache serves one body to everyone, so a nonce there would be shared and
 # worthless; a page that is never cached and needs more says so with a per-view override.
-CONTENT_SECURITY_POLICY = {
+CONTENT_SECURITY_POLICY: dict[str, list[str]] = {
     "default-src": [CSP.SELF],
     "script-src": [CSP.SELF],
     "style-src": [CSP.SELF],
@@ -157,6 +160,12 @@ else:
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
+# `user.has_perm(name, obj)` asks the apps' rules.py first (django-rules), then the model
+# permissions users and groups hold.
+AUTHENTICATION_BACKENDS = [
+    "rules.permissions.ObjectPermissionBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -309,15 +318,19 @@ CELERY_BEAT_SCHEDULER = "config.beat:DeclaredJobsScheduler"
 
 # --- events backbone --------------------------------------------------------------------------
 EVENTS = {
-    # Seconds between runs of the relay that re-dispatches committed but undispatched events.
+    # Seconds between runs of the relay, which fans out events whose fan-out was lost and
+    # sends deliveries again (docs/events.md).
     "RELAY_INTERVAL": env.float("EVENTS_RELAY_INTERVAL", default=30.0),
-    # An event is left to its on-commit dispatch for this long before the relay takes it.
+    # An event or delivery is left to its own job for this long before the relay takes it.
     "RELAY_GRACE": env.float("EVENTS_RELAY_GRACE", default=10.0),
     "RELAY_BATCH_SIZE": env.int("EVENTS_RELAY_BATCH_SIZE", default=200),
-    # Failed dispatches are retried after RELAY_INTERVAL, doubling up to MAX_RETRY_DELAY
-    # seconds; after MAX_ATTEMPTS the event is given up (dead letter) until retried by hand.
+    # A failed delivery is retried after RELAY_INTERVAL, doubling up to MAX_RETRY_DELAY
+    # seconds; after MAX_ATTEMPTS it is given up (dead letter) until retried by hand.
     "MAX_ATTEMPTS": env.int("EVENTS_MAX_ATTEMPTS", default=12),
     "MAX_RETRY_DELAY": env.float("EVENTS_MAX_RETRY_DELAY", default=3600.0),
+    # An atomic=False delivery still running this many seconds after its claim is marked
+    # interrupted (its process died) and waits for an operator; longer than any handler runs.
+    "CLAIM_TIMEOUT": env.float("EVENTS_CLAIM_TIMEOUT", default=900.0),
 }
 
 # --- REST, schema, GraphQL --------------------------------------------------------------------
@@ -349,7 +362,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
 }
-GRAPHENE = {
+# graphene-django's settings, of several types (it reads them itself).
+GRAPHENE: dict[str, Any] = {
     "SCHEMA": "apps.api.graphql_schema.schema",
     "ATOMIC_MUTATIONS": True,
 }

@@ -39,6 +39,21 @@ def receive_messages(socket: ClientConnection, *, until: float) -> list[dict]:
     return messages
 
 
+def receive_until(socket: ClientConnection, marker, *, timeout: float) -> list[dict]:
+    """Every message up to and including the first for which `marker(message)` holds.
+
+    Tests of "nothing else arrived" send the marker after the thing that must not arrive,
+    on the same path: had it arrived, it would be among the messages before the marker.
+    """
+    messages = []
+    deadline = time.monotonic() + timeout
+    while (remaining := deadline - time.monotonic()) > 0:
+        messages.append(json.loads(socket.recv(timeout=remaining)))
+        if marker(messages[-1]):
+            return messages
+    raise TimeoutError(f"no marker message within {timeout} s; got {messages}")
+
+
 def receive_first(socket: ClientConnection, *, message_type: str, timeout: float) -> dict:
     deadline = time.monotonic() + timeout
     while (remaining := deadline - time.monotonic()) > 0:

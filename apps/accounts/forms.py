@@ -95,7 +95,7 @@ class AdminCurrentPasswordChangeForm(AdminPasswordChangeForm):
         old_password = self.cleaned_data["old_password"]
         try:
             check_current_password(
-                user=self.user,
+                actor=self.user,
                 password=old_password,
                 client_address=attempts.client_address(self.request),
                 device=attempts.device_cookie(self.request),

@@ -219,13 +219,13 @@ def authenticate_user(
 
 
 def check_current_password(
-    *, user: User, password: str, client_address: str = "unknown", device: str | None = None
+    *, actor: User, password: str, client_address: str = "unknown", device: str | None = None
 ) -> None:
     """For changes that ask a signed-in user for their password again; raises
     InvalidCredentials or TooManyAttempts, counted like a sign-in on the account."""
-    account = attempts.account_key(user, user.email)
+    account = attempts.account_key(actor, actor.email)
     attempt = attempts.begin_sign_in(account=account, client_address=client_address, device=device)
-    if not user.check_password(password):
+    if not actor.check_password(password):
         raise InvalidCredentials()
     attempt.succeeded()
 
@@ -238,5 +238,6 @@ def issue_api_token(*, email: str, password: str, client_address: str = "unknown
     return token
 
 
-def revoke_api_token(*, user: User) -> None:
-    Token.objects.filter(user=user).delete()
+def revoke_api_token(*, actor: User) -> None:
+    """Revoke the acting user's own API token (they sign out of API clients)."""
+    Token.objects.filter(user=actor).delete()

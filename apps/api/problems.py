@@ -200,7 +200,7 @@ class ProblemSerializer(serializers.Serializer[dict[str, Any]]):
 _PROBLEM_DESCRIPTIONS = {
     400: "Malformed request (unparseable or too deeply nested JSON) or invalid credentials.",
     401: "Not authenticated: send `Authorization: Token <key>` or a session cookie.",
-    403: "Authenticated, but not allowed (not the post's author, or CSRF failure).",
+    403: "Authenticated, but not allowed (an object permission said no, or CSRF failure).",
     404: "No such resource, or hidden from you (drafts of others).",
     409: "The request conflicts with the resource's state.",
     413: "The body is larger than the server accepts (`DATA_UPLOAD_MAX_MEMORY_SIZE`).",

@@ -4,14 +4,16 @@ from channels.db import database_sync_to_async
 
 from apps.content import selectors
 from apps.content.realtime import post_group
-from apps.kernel.errors import NotAllowed
+from apps.kernel.permissions import require_perm
 from apps.realtime.consumers import JsonSocketConsumer
 
 
-def _may_follow(user, post_id: int) -> bool:
-    """Whether `user` may read the post, asked as every surface asks (apps/content/rules.py)."""
-    post = selectors.post_by_id(post_id)
-    return post is not None and user is not None and user.has_perm("content.view_post", post)
+def _check_may_follow(user, post_id: int) -> None:
+    """Raise PostNotFound unless `user` may read the post: found as the post page finds it
+    (drafts of others stay missing, for superusers too), then asked as every surface asks
+    (apps/content/rules.py)."""
+    post = selectors.post_for_viewer(user, pk=post_id, with_tags=False)
+    require_perm(user, "content.view_post", post)
 
 
 class PostEventsConsumer(JsonSocketConsumer):
@@ -21,7 +23,8 @@ class PostEventsConsumer(JsonSocketConsumer):
     Messages: {"type": "comment.created" | "comment.hidden" | "comment.deleted" |
     "post.published", "data": {...}}. Delivery is at-most-once (Channels): a client re-reads
     the post's comments (page or API) whenever its socket opens, to fill any gap. Someone
-    who may not read the post, or a post that does not exist, is closed with 4403.
+    who may not read the post, or a post that does not exist, is closed with 4404 (the
+    post's not-found error, as the page and the API answer 404).
     Frames that are not JSON objects, and the size, rate and connection limits, close the
     socket as `JsonSocketConsumer` and `apps.realtime.limits` describe.
     """
@@ -29,8 +32,8 @@ class PostEventsConsumer(JsonSocketConsumer):
     async def connect(self) -> None:
         self.post_id = int(self.scope["url_route"]["kwargs"]["post_id"])
         user = self.scope.get("user")
-        if not await database_sync_to_async(_may_follow)(user, self.post_id):
-            raise NotAllowed()  # closes with 4403 (JsonSocketConsumer)
+        # A refusal is a domain error: JsonSocketConsumer closes with 4000 + its status.
+        await database_sync_to_async(_check_may_follow)(user, self.post_id)
         await self.join_group(post_group(self.post_id))
         await self.accept()
 

@@ -9,7 +9,6 @@ from graphql import GraphQLError
 
 from apps.accounts.schema import Author
 from apps.api.graphql_errors import (
-    NOT_FOUND,
     Error,
     KeelMutation,
     MutationFailed,
@@ -231,7 +230,7 @@ def _fetch_post(info, raw_id, *, field: str) -> Post:
             raise PostNotFound()
         return selectors.post_for_viewer(info.context.user, pk=pk)
     except PostNotFound as exc:
-        raise MutationFailed(Error(field=field, message=str(exc), code=NOT_FOUND)) from exc
+        raise MutationFailed(Error(field=field, message=str(exc), code=exc.code)) from exc
 
 
 def _fetch_comment(info, raw_id, *, field: str) -> Comment:
@@ -242,7 +241,7 @@ def _fetch_comment(info, raw_id, *, field: str) -> Comment:
             raise CommentNotFound()
         return selectors.comment_for_viewer(info.context.user, pk=pk)
     except CommentNotFound as exc:
-        raise MutationFailed(Error(field=field, message=str(exc), code=NOT_FOUND)) from exc
+        raise MutationFailed(Error(field=field, message=str(exc), code=exc.code)) from exc
 
 
 class CreatePostInput(graphene.InputObjectType):

@@ -562,13 +562,6 @@ def post_for_editing(user: AbstractBaseUser | AnonymousUser, *, slug: str) -> Po
     return post
 
 
-def post_by_id(pk: int) -> Post | None:
-    """The post with this id whoever may see it, for a permission check (None if missing)."""
-    if pk not in BIGINT_RANGE:
-        return None
-    return Post.objects.filter(pk=pk).first()
-
-
 def visible_comments() -> QuerySet[Comment]:
     """Comments every reader of their post sees: all but the hidden ones."""
     return Comment.objects.filter(hidden_at__isnull=True)

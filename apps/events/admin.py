@@ -45,6 +45,10 @@ class OutboxEventAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
+    def has_delete_permission(self, request: HttpRequest, obj: OutboxEvent | None = None) -> bool:
+        # The outbox is the record of what happened: deleting a row would lose its deliveries.
+        return False
+
 
 @admin.register(Delivery)
 class DeliveryAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
@@ -74,10 +78,16 @@ class DeliveryAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     actions = ["retry"]
     date_hierarchy = "created_at"
 
-    @admin.action(description="Retry the selected given-up or interrupted deliveries")
+    @admin.action(
+        description="Retry the selected given-up or interrupted deliveries", permissions=["change"]
+    )
     def retry(self, request: HttpRequest, queryset: QuerySet[Delivery]) -> None:
         count = retry_deliveries(delivery_ids=list(queryset.values_list("pk", flat=True)))
         self.message_user(request, f"{count} delivery(ies) sent again.")
 
     def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Delivery | None = None) -> bool:
+        # The ledger decides whether a subscriber ran: a deleted row would make it run again.
         return False

@@ -8,14 +8,15 @@
  * The socket hears only comments made while it is open, and delivery is at most once, so
  * every time it opens (the first time included: comments posted between the page's render
  * and the first open would be missed) it reads the page's comments once more and adds those
- * not shown yet. It reconnects with growing, jittered delays, except after close code 4403
- * (the viewer may not see the post). The post element's data-live attribute says
+ * not shown yet. It reconnects with growing, jittered delays, except after close code 4404
+ * or 4403 (the post is gone, or the viewer may not see it). The post element's data-live attribute says
  * "connected", "reconnecting" or "off".
  */
 (function () {
   "use strict";
 
-  var CLOSE_FORBIDDEN = 4403; // the server's "you may not see this post": do not retry
+  // The server's "no such post for you" and "you may not": retrying would not change them.
+  var CLOSE_REFUSED = [4404, 4403];
   var MIN_DELAY_MS = 1000;
   var MAX_DELAY_MS = 30000;
   var MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
@@ -202,7 +203,7 @@
       }
     });
     socket.addEventListener("close", function (event) {
-      if (event.code === CLOSE_FORBIDDEN) {
+      if (CLOSE_REFUSED.indexOf(event.code) !== -1) {
         post.setAttribute("data-live", "off");
         return;
       }

@@ -380,7 +380,7 @@ def test_publish_post_of_someone_elses_draft_is_not_found_and_changes_nothing():
 
     assert body["data"]["publishPost"] == {
         "post": None,
-        "errors": [{"field": "id", "message": "No such post.", "code": "not_found"}],
+        "errors": [{"field": "id", "message": "No such post.", "code": "post_not_found"}],
     }
     draft.refresh_from_db()
     assert draft.status == Post.Status.DRAFT
@@ -454,9 +454,9 @@ def test_add_comment_comments_on_a_published_post():
         ),
         (
             "draft of someone else",
-            {"field": "postId", "message": "No such post.", "code": "not_found"},
+            {"field": "postId", "message": "No such post.", "code": "post_not_found"},
         ),
-        ("missing post", {"field": "postId", "message": "No such post.", "code": "not_found"}),
+        ("missing post", {"field": "postId", "message": "No such post.", "code": "post_not_found"}),
     ],
 )
 def test_add_comment_reports_why_nothing_was_added(case, expected):

@@ -309,11 +309,11 @@ GRAPHQL = {
     ),
 }
 GRAPHQL_CODES = {
-    NOT_FOUND: "not_found",
-    SIGN_IN: "unauthenticated",
-    NOT_AUTHOR: "not_post_author",
-    NOT_ALLOWED: "not_allowed",
-    CLOSED: "comments_closed",
+    NOT_FOUND: {"post_not_found", "comment_not_found"},
+    SIGN_IN: {"unauthenticated"},
+    NOT_AUTHOR: {"not_post_author"},
+    NOT_ALLOWED: {"not_allowed"},
+    CLOSED: {"comments_closed"},
 }
 
 
@@ -345,7 +345,8 @@ def test_graphql(world, act, role):
     elif answer == ALLOWED:
         assert result["errors"] == []
     else:
-        assert [error["code"] for error in result["errors"]] == [GRAPHQL_CODES[answer]]
+        [error] = result["errors"]
+        assert error["code"] in GRAPHQL_CODES[answer]
     assert happened(act, world) == expected_change(act, answer)
 
 
@@ -405,7 +406,7 @@ def _socket_answer(server, post_id: int, user) -> str:
             socket.send('{"type": "ping"}')
             receive_first(socket, message_type="pong", timeout=5)
         except ConnectionClosed:
-            assert socket.close_code == 4403
+            assert socket.close_code == 4404
             return NOT_FOUND
     return ALLOWED
 

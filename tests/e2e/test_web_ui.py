@@ -152,7 +152,7 @@ def test_a_post_gone_before_the_socket_opens_turns_live_comments_off_for_good(
     outside_the_browser_loop(delete_post, post=post, actor=post.author)
     script.continue_()
 
-    # Then the server refuses the socket with 4403: live comments turn off
+    # Then the server refuses the socket with 4404: live comments turn off
     live = page.locator("[data-post-id]")
     expect(live).to_have_attribute("data-live", "off")
     # ...and stay off, with no second attempt: every timer of the next minute runs (a retry

@@ -21,7 +21,12 @@ from tests.accounts.factories import PASSWORD, make_user
 from tests.content.factories import make_comment, make_post
 from tests.events.crashing_tasks import calls, crash_once_task, delivery_jobs, outcome
 from tests.live import BIN, ROOT, subprocess_env, wait_until
-from tests.websocket_client import open_post_socket, receive_first, receive_messages
+from tests.websocket_client import (
+    open_post_socket,
+    receive_first,
+    receive_messages,
+    receive_until,
+)
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -95,6 +100,15 @@ def test_comment_from_any_surface_reaches_the_post_socket(celery_worker, asgi_se
     assert message["data"]["author_name"] == author.name
 
 
+def _comment(body: str):
+    """A marker test: the message announcing the comment with this body."""
+    return lambda message: message["type"] == "comment.created" and message["data"]["body"] == body
+
+
+def _comment_bodies(messages: list[dict]) -> list[str]:
+    return [m["data"]["body"] for m in messages if m["type"] == "comment.created"]
+
+
 def test_event_whose_dispatch_was_lost_after_commit_is_delivered_by_the_relay(
     celery_worker, asgi_server
 ):
@@ -122,8 +136,10 @@ def test_event_whose_dispatch_was_lost_after_commit_is_delivered_by_the_relay(
         )
         event = OutboxEvent.objects.get(event_type="comment.created", payload__post_id=post.pk)
         assert (event.fanned_out_at, event.dispatched_at) == (None, None)
-        early = receive_messages(socket, until=1.0)
-        assert [m for m in early if m["type"] == "comment.created"] == []
+        # A comment made after it arrives on its own; the lost one has not come before it.
+        make_comment(post=post, body="Marker")
+        early = receive_until(socket, _comment("Marker"), timeout=DELIVERY_TIMEOUT)
+        assert _comment_bodies(early) == ["Marker"]
 
         OutboxEvent.objects.filter(pk=event.pk).update(
             created_at=event.created_at.replace(year=2000)
@@ -145,12 +161,12 @@ def test_event_of_a_rolled_back_transaction_is_never_delivered(celery_worker, as
             make_comment(post=post, body="Rolled back")
             raise RuntimeError("failure after the write")
         relay_pending_events_task.delay()
+        celery_worker.wait_until_idle()  # the relay has run
         make_comment(post=post, body="Committed")
 
-        messages = receive_messages(socket, until=3.0)
+        messages = receive_until(socket, _comment("Committed"), timeout=DELIVERY_TIMEOUT)
 
-    bodies = [m["data"]["body"] for m in messages if m["type"] == "comment.created"]
-    assert bodies == ["Committed"]
+    assert _comment_bodies(messages) == ["Committed"]
     assert not OutboxEvent.objects.filter(payload__body="Rolled back").exists()
 
 
@@ -168,12 +184,13 @@ def test_redelivered_event_does_not_run_its_subscriber_twice(celery_worker, asgi
             dispatch_event_task.delay(str(event.pk))
             deliver_event_task.delay(delivery.pk)
         relay_pending_events_task.delay()
-        # ...then a new comment, queued behind them: once it arrives, they have been taken.
+        # ...and has run them all; then a new comment: a second broadcast of the first
+        # would have come before it.
+        celery_worker.wait_until_idle()
         make_comment(post=post, body="Marker")
-        later = receive_messages(socket, until=3.0)
+        later = receive_until(socket, _comment("Marker"), timeout=DELIVERY_TIMEOUT)
 
-    bodies = [m["data"]["body"] for m in later if m["type"] == "comment.created"]
-    assert bodies == ["Marker"]
+    assert _comment_bodies(later) == ["Marker"]
     delivery = Delivery.objects.get(event=event)
     assert (delivery.status, delivery.attempts) == (Delivery.Status.DONE, 1)
 

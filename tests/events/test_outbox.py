@@ -111,6 +111,37 @@ def test_event_is_written_with_the_change_and_fanned_out_only_after_commit(
     assert not Delivery.objects.exists()
 
 
+def test_a_committed_event_has_its_fan_out_queued_on_critical(django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        post = make_post(published=True)
+    event = OutboxEvent.objects.get(event_type="post.published", payload__post_id=post.pk)
+
+    queued = _take_queued("critical")
+
+    assert [(name, args) for name, args in queued if name.endswith("dispatch_event_task")] == [
+        ("apps.events.tasks.dispatch_event_task", [str(event.pk)])
+    ]
+
+
+def _take_queued(queue: str) -> list[tuple[str, list]]:
+    """(task name, arguments) of each message waiting in `queue` of this test's broker, taken
+    off it (no worker runs in this test)."""
+    from config.celery import app
+
+    taken = []
+    with app.connection_for_write() as connection:
+        simple = connection.SimpleQueue(queue, no_ack=True)
+        try:
+            while True:
+                message = simple.get(block=False)
+                taken.append((message.headers["task"], message.decode()[0]))
+        except simple.Empty:
+            pass
+        finally:
+            simple.close()
+    return taken
+
+
 def test_rolled_back_transaction_leaves_no_event_and_nothing_to_deliver(
     capture_published_events,
 ):

@@ -138,6 +138,8 @@ def test_a_generated_app_installed_as_printed_passes_its_tests_and_lint(project_
     _run(copy, str(bin_dir / "ruff"), "format", "--check", *generated, env=bare)
     _run(copy, python, "bin/check-model-writes", "apps/notes", env=bare)
     _run(copy, str(bin_dir / "lint-imports"), env=bare)
+    # The project's types with the app in: strict for its services and selectors.
+    _run(copy, str(bin_dir / "mypy"), "--cache-dir", str(tmp_path / "mypy"), env=bare)
     report = _run(
         copy,
         str(bin_dir / "pytest"),

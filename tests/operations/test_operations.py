@@ -109,7 +109,7 @@ def test_serve_starts_every_process_and_one_interrupt_stops_them_all():
 
     assert serve.returncode == 0
     assert f"http://127.0.0.1:{port}/api/docs/" in output
-    assert f"ws://127.0.0.1:{port}/ws/posts/<id>/" in output
+    assert f"ws://127.0.0.1:{port}/ws/" in output
     for pid in children:
         assert not os.path.exists(f"/proc/{pid}") or _is_zombie(pid)
 

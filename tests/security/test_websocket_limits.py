@@ -10,7 +10,7 @@ at once; broadcasts from synchronous code reuse one Redis connection.
 import asyncio
 import json
 import resource
-from contextlib import ExitStack
+from contextlib import ExitStack, suppress
 
 import pytest
 import redis
@@ -181,8 +181,10 @@ def test_messages_beyond_the_burst_close_the_socket_with_1008(strict_server):
 def test_three_hundred_messages_at_once_are_cut_off_with_1008(asgi_server):
     post = published_post()
     with open_post_socket(asgi_server, post.pk) as socket:
-        for _ in range(300):
-            socket.send(ping())
+        # On a loaded machine the server may cut the socket off before the burst is out.
+        with suppress(ConnectionClosed):
+            for _ in range(300):
+                socket.send(ping())
         pongs = 0
         with pytest.raises(ConnectionClosed):
             while True:

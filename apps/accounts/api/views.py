@@ -90,7 +90,7 @@ class TokenView(APIView):
         summary="Revoke the current user's API token",
     )
     def delete(self, request):
-        services.revoke_api_token(user=request.user)
+        services.revoke_api_token(actor=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

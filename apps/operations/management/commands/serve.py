@@ -90,7 +90,7 @@ class Command(BaseCommand):
             + f"  admin      {base}/admin/\n"
             + f"  API docs   {base}/api/docs/   (schema: {base}/api/schema/)\n"
             + f"  GraphQL    {base}/graphql/\n"
-            + f"  websocket  ws://{host}:{port}/ws/posts/<id>/\n"
+            + f"  websocket  ws://{host}:{port}/ws/   (each app's routes)\n"
             + f"  database   {settings.DATABASES['default']['ENGINE'].rsplit('.', 1)[-1]}, "
             + f"broker {settings.CELERY_BROKER_URL.split('://', 1)[0]}\n"
         )

@@ -131,7 +131,7 @@ SCENARIOS = [
         "keel",
         "warm list",
         KEEL_LIST,
-        headers={"Authorization": "Token {token}"},
+        headers={"Authorization": "Bearer {token}"},
         note="with a user's token: token and page both from the cache (no query)",
     ),
     Scenario(

@@ -3,7 +3,8 @@
 Run by benchmarks/run.py as `python -m benchmarks.seed` with Keel's settings, after
 migrating. Rows are bulk-inserted through Keel's models rather than its services: the
 services publish events and enqueue tasks per post, which a load fixture does not need.
-Prints one JSON line: the post the detail scenarios read and the API token of a user.
+Prints one JSON line: the post the detail scenarios read and a personal access token of a
+user (`read` scope).
 """
 
 import json
@@ -40,10 +41,11 @@ def _paragraphs(rng: random.Random) -> str:
 
 def seed() -> dict:
     from django.db import connection
-    from rest_framework.authtoken.models import Token
 
     from apps.accounts.models import User
     from apps.content.models import Comment, Post, Tag
+    from apps.tokens import token_format
+    from apps.tokens.models import PersonalAccessToken
 
     rng = random.Random(20_260_503)
     start = datetime(2026, 1, 1, tzinfo=UTC)
@@ -77,14 +79,23 @@ def seed() -> dict:
         for post in posts
         for _ in range(rng.randint(0, MAX_COMMENTS_PER_POST))
     )
-    token = Token.objects.create(user=users[0])
+    public_id = token_format.new_public_id()
+    token = token_format.new_token(public_id)
+    PersonalAccessToken.objects.create(
+        user=users[0],
+        name="benchmark",
+        scopes=["read"],
+        public_id=public_id,
+        secret_hash=token_format.token_hash(token),
+        expires_at=start + timedelta(days=3650),
+    )
     # Fresh planner statistics, as a database in service has (autovacuum would get there
     # later): without them PostgreSQL plans every app's queries for an empty table.
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
     return {
         "detail_post_id": posts[POSTS // 2].pk,
-        "token": token.key,
+        "token": token,
         "posts": POSTS,
         "users": USERS,
         "comments": Comment.objects.count(),

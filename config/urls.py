@@ -28,6 +28,7 @@ urlpatterns = [
         name="graphql",
     ),
     path("accounts/", include("apps.accounts.urls")),
+    path("tokens/", include("apps.tokens.urls")),
     path("", include("apps.caching.urls")),
     path("", include("apps.operations.urls")),
     path("", include("apps.content.urls")),

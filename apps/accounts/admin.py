@@ -16,7 +16,7 @@ from django.db import transaction
 
 from apps.accounts import services
 from apps.accounts.errors import EmailTaken, InvalidDisplayName
-from apps.accounts.models import User
+from apps.accounts.models import PasswordHistory, User, UserSession
 from apps.accounts.selectors import email_in_use, normalized_email
 from apps.operations.plain_text import forbidden_character
 
@@ -113,3 +113,46 @@ class UserAdmin(DjangoUserAdmin):
     def delete_queryset(self, request, queryset) -> None:
         for user in queryset:
             services.delete_account(user=user, actor=request.user)
+
+
+class AccountRecordAdmin(admin.ModelAdmin):
+    """Records the accounts services keep (sign-ins, password history): staff may look and
+    delete (through the services; deleting an account deletes its records too), never add
+    or change."""
+
+    list_display = ("user", "created_at")
+    list_filter = ("created_at",)
+    search_fields = ("user__email",)
+    list_select_related = ("user",)
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def delete_model(self, request, obj) -> None:
+        self.delete_through_service(obj, request.user)
+
+    @transaction.atomic
+    def delete_queryset(self, request, queryset) -> None:
+        for obj in queryset:
+            self.delete_through_service(obj, request.user)
+
+    def delete_through_service(self, obj, actor) -> None:
+        raise NotImplementedError
+
+
+@admin.register(UserSession)
+class UserSessionAdmin(AccountRecordAdmin):
+    def delete_through_service(self, obj, actor) -> None:
+        services.end_session(session=obj, actor=actor)  # signs that session out
+
+
+@admin.register(PasswordHistory)
+class PasswordHistoryAdmin(AccountRecordAdmin):
+    # The hashes stay out of the admin: the list shows whose and when only.
+    fields = ("user", "created_at")
+
+    def delete_through_service(self, obj, actor) -> None:
+        services.forget_password_history(entry=obj, actor=actor)

@@ -9,8 +9,11 @@ class AccountsConfig(AppConfig):
     # What the app plugs into the platform (apps/kernel/declarations.py).
     rest_urls = "apps.accounts.api.urls"
     graphql_schema = "apps.accounts.schema"
-    # Token authentication caches token lookups and their users.
-    cached_models = ("accounts.User", "authtoken.Token")
+    # Pages and answers cache users (token lookups are apps/tokens').
+    cached_models = ("accounts.User",)
+
+    def ready(self) -> None:
+        from apps.accounts import receivers  # noqa: F401  (connects the auth signals)
 
 
 class KeelAdminConfig(admin_apps.AdminConfig):

@@ -28,9 +28,10 @@ is keyed on its upper-cased form, as the case-insensitive lookup compares it, an
 in exactly the same way, so the limits do not tell which accounts exist. IPv6 addresses
 count by /64, the block one subscriber usually holds.
 
-Sign-up (`count_sign_up`) is limited per client address in a sliding window, and the e-mail
-telling an owner that someone tried their address (`claim_sign_up_notice`) is sent at most
-once per account per interval.
+Sign-up (`count_sign_up`) and password reset requests (`count_password_reset`, also per
+account for addresses it has not signed in from) are limited per client address in a sliding
+window, and the e-mail telling an owner that someone tried their address
+(`claim_sign_up_notice`) is sent at most once per account per interval.
 
 All of it lives in the `limits` cache: on the Redis that never evicts (not the evicting
 cache's), so memory pressure cannot reset a limit.
@@ -46,7 +47,7 @@ from django.conf import settings
 from django.core import signing
 from django.core.cache import caches
 
-from apps.accounts.errors import TooManyAttempts, TooManySignUps
+from apps.accounts.errors import TooManyAttempts, TooManyResetRequests, TooManySignUps
 from apps.operations.client_address import address_group, forwarded_client
 
 
@@ -272,3 +273,36 @@ def claim_sign_up_notice(*, account) -> bool:
     addresses cannot flood one inbox."""
     interval = settings.ACCOUNTS["SIGN_UP_NOTICE_INTERVAL"]
     return _store().add(f"signup:notice:{account.pk}", True, interval)
+
+
+# --- password reset ---------------------------------------------------------------------------
+
+
+def count_password_reset(*, account: str, client_address: str) -> bool:
+    """Count one password reset request for `account` (an `account_key`) from the client
+    address; raises TooManyResetRequests past the address's limit, alike for every account.
+
+    Returns whether to send the e-mail: at most PASSWORD_RESET_ACCOUNT_LIMIT per window per
+    account from addresses it has not signed in from, so a crowd cannot flood the inbox,
+    while the owner's own addresses always get theirs (no lock-out). Unknown addresses are
+    keyed and counted in exactly the same way, so the answer never tells them apart.
+    """
+    limit, window = settings.ACCOUNTS["PASSWORD_RESET_LIMIT"]
+    address = address_group(client_address)
+    wait = _within_window("reset:address", address, limit, window)
+    if wait is not None:
+        raise TooManyResetRequests(retry_after=wait)
+    per_account, account_window = settings.ACCOUNTS["PASSWORD_RESET_ACCOUNT_LIMIT"]
+    known = _store().get(f"signin:known:{account}:{_digest(address)}")
+    within = _within_window("reset:account", account, per_account, account_window) is None
+    return bool(known) or within
+
+
+# At most one new verification link per account in this many seconds, whoever asks.
+VERIFICATION_RESEND_INTERVAL = 300
+
+
+def claim_verification_resend(*, account) -> bool:
+    """Whether to send `account` its verification link again now (so many client addresses
+    cannot flood an inbox)."""
+    return _store().add(f"verify:resend:{account.pk}", True, VERIFICATION_RESEND_INTERVAL)

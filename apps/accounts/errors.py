@@ -52,3 +52,29 @@ class TooManyAttempts(AccountError):
 class TooManySignUps(TooManyAttempts):
     code = "too_many_sign_ups"
     what = "sign-ups from your address"
+
+
+class TooManyResetRequests(TooManyAttempts):
+    code = "too_many_reset_requests"
+    what = "password reset requests from your address"
+
+
+class EmailNotVerified(AccountError):
+    """Raised only after the password was right, so it tells nothing to whoever lacks it."""
+
+    code = "email_not_verified"
+    status = 403
+    title = "E-mail address not verified"
+    default_message = (
+        "Verify your e-mail address first: follow the link we sent you, or ask for a new one."
+    )
+
+
+class InvalidLink(AccountError):
+    """A verification, e-mail change or password reset link that is tampered with, expired,
+    used already, or for another account: all answer alike."""
+
+    code = "invalid_link"
+    status = 400
+    title = "Invalid or expired link"
+    default_message = "This link is invalid or has expired. Ask for a new one."

@@ -6,8 +6,13 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
 
 from apps.accounts import attempts
-from apps.accounts.errors import InvalidCredentials, TooManyAttempts
+from apps.accounts.errors import EmailNotVerified, InvalidCredentials, TooManyAttempts
 from apps.accounts.services import authenticate_user, check_current_password
+
+PASSWORD_HELP = (
+    "Long (10 characters or more), not entirely numeric, not a common or breached password, "
+    "not like your e-mail or name, and none of your recent ones."
+)
 
 
 class SignUpForm(forms.Form):
@@ -25,7 +30,7 @@ class SignUpForm(forms.Form):
     password = forms.CharField(
         label="Password",
         strip=False,
-        help_text="At least 8 characters, not entirely numeric, not a common password.",
+        help_text=PASSWORD_HELP,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
     )
     password_again = forms.CharField(
@@ -35,11 +40,59 @@ class SignUpForm(forms.Form):
     )
 
     def clean(self):
-        cleaned = super().clean()
-        password, again = cleaned.get("password"), cleaned.get("password_again")
-        if password and again and password != again:
-            self.add_error("password_again", "The two passwords differ.")
-        return cleaned
+        return _same_passwords(self, super().clean())
+
+
+def _same_passwords(form: forms.Form, cleaned: dict) -> dict:
+    password, again = cleaned.get("password"), cleaned.get("password_again")
+    if password and again and password != again:
+        form.add_error("password_again", "The two passwords differ.")
+    return cleaned
+
+
+class NewPasswordForm(forms.Form):
+    """A new password, typed twice (password reset)."""
+
+    password = SignUpForm.base_fields["password"]
+    password_again = SignUpForm.base_fields["password_again"]
+
+    def clean(self):
+        return _same_passwords(self, super().clean())
+
+
+class PasswordChangeForm(NewPasswordForm):
+    current_password = forms.CharField(
+        label="Current password",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+    field_order = ("current_password", "password", "password_again")
+
+
+class EmailAddressForm(forms.Form):
+    """An e-mail address alone (password reset, a new verification link)."""
+
+    email = forms.EmailField(
+        label="E-mail address",
+        widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True}),
+    )
+
+
+class ProfileForm(forms.Form):
+    display_name = SignUpForm.base_fields["display_name"]
+
+
+class EmailChangeForm(forms.Form):
+    email = forms.EmailField(
+        label="New e-mail address",
+        help_text="We send a link to it; your current address stays until you follow it.",
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )
+    password = forms.CharField(
+        label="Current password",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
 
 
 class ServiceCheckedSignInMixin:
@@ -59,7 +112,7 @@ class ServiceCheckedSignInMixin:
                 )
             except InvalidCredentials:
                 raise self.get_invalid_login_error() from None
-            except TooManyAttempts as error:
+            except (TooManyAttempts, EmailNotVerified) as error:
                 raise ValidationError(str(error), code=error.code) from None
             self.confirm_login_allowed(self.user_cache)
         return self.cleaned_data

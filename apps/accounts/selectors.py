@@ -23,3 +23,13 @@ def account_for_sign_in(email: str) -> User | None:
         return User.objects.get_by_natural_key(email)
     except (User.DoesNotExist, User.MultipleObjectsReturned):
         return None
+
+
+def recent_password_hashes(*, user: User, count: int) -> list[str]:
+    """The hashes of the user's last `count` passwords, newest first (the current included
+    once it was set through any door after password history began)."""
+    from apps.accounts.models import PasswordHistory
+
+    return list(
+        PasswordHistory.objects.filter(user=user).values_list("password", flat=True)[:count]
+    )

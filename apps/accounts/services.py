@@ -8,6 +8,7 @@ the surfaces read with `attempts.client_address` and `attempts.device_cookie`.
 import logging
 from collections.abc import Iterable
 from datetime import datetime
+from importlib import import_module
 from typing import Any
 
 from django.conf import settings
@@ -16,23 +17,40 @@ from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import AnonymousUser, Group, Permission
 from django.contrib.auth.password_validation import validate_password
+from django.contrib.auth.tokens import default_token_generator
+from django.contrib.sessions.backends.base import SessionBase
+from django.core import signing
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
-from rest_framework.authtoken.models import Token
+from django.utils import timezone
+from django.utils.encoding import force_bytes, force_str
+from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
 
 from apps.accounts import attempts
-from apps.accounts.errors import EmailTaken, InvalidCredentials, InvalidDisplayName
-from apps.accounts.models import User
+from apps.accounts.errors import (
+    EmailNotVerified,
+    EmailTaken,
+    InvalidCredentials,
+    InvalidDisplayName,
+    InvalidLink,
+)
+from apps.accounts.models import PasswordHistory, User, UserSession
 from apps.accounts.selectors import account_for_sign_in, email_in_use, normalized_email
+from apps.events.services import publish
 from apps.kernel.permissions import require_perm
 from apps.operations.plain_text import forbidden_character
+from apps.tokens.services import CreatedToken, create_token, revoke_all_tokens
 
 logger = logging.getLogger(__name__)
 
 # What every public sign-up answers, whether the address was new or already had an account.
 SIGN_UP_RECEIVED = "Thanks. We have sent a message about your sign-up: check your e-mail."
+
+# Salts of the signed links, so one kind of link can never pass for another.
+_VERIFY_SALT = "keel.accounts.verify-email"
+_CHANGE_EMAIL_SALT = "keel.accounts.change-email"
 
 
 def create_account(
@@ -43,6 +61,7 @@ def create_account(
     is_staff: bool = False,
     is_superuser: bool = False,
     actor: AbstractBaseUser | AnonymousUser | None = None,
+    email_verified: bool = True,
 ) -> User:
     """Create an active user under every account rule; raises EmailTaken,
     InvalidDisplayName, or Django's ValidationError for a weak password.
@@ -50,6 +69,7 @@ def create_account(
     For staff tools (the admin passes its user as `actor`, who needs `accounts.add_user`)
     and commands; public surfaces call `sign_up`, which does not tell whether the address
     was taken. A `password` of None makes an account that cannot sign in until one is set.
+    Accounts staff make count as verified; `sign_up` makes them with `email_verified=False`.
     """
     if actor is not None:
         require_perm(actor, "accounts.add_user")
@@ -67,6 +87,7 @@ def create_account(
                 display_name=display_name,
                 is_staff=is_staff or is_superuser,
                 is_superuser=is_superuser,
+                email_verified=email_verified,
             )
     except IntegrityError as exc:  # a concurrent sign-up with the same e-mail won the race
         raise EmailTaken(email) from exc
@@ -160,42 +181,58 @@ def sign_up(
     password: str,
     display_name: str = "",
     client_address: str,
-    sign_in_url: str | None = None,
+    site: str = "",
 ) -> None:
     """Sign-up from a public surface: throttled per client address, and silent on whether
     the address already had an account (answer with SIGN_UP_RECEIVED either way).
 
-    A new address gets its account and a welcome e-mail; the owner of a taken address gets
-    an e-mail saying someone tried to sign up with it (at most one per
-    SIGN_UP_NOTICE_INTERVAL), and nothing else changes. Both e-mails link to
-    `sign_in_url` (the surface knows the site's address; the path alone otherwise). Raises
+    A new address gets its account, unverified, and an e-mail with the link that verifies
+    it (`verify_email`; it cannot sign in before); the owner of a taken address gets an
+    e-mail saying someone tried to sign up with it (at most one per
+    SIGN_UP_NOTICE_INTERVAL), and nothing else changes. Links start with `site` (the
+    surface knows the site's address, "https://keel.example.com"; paths alone otherwise). Raises
     TooManySignUps, InvalidDisplayName, or Django's ValidationError for a weak password,
     all alike for new and taken addresses.
     """
     attempts.count_sign_up(client_address=client_address)
-    sign_in_url = sign_in_url or reverse("accounts:signin")
     try:
-        user = sign_up_user(email=email, password=password, display_name=display_name)
+        user = create_account(
+            email=email, password=password, display_name=display_name, email_verified=False
+        )
     except EmailTaken:
         # Hash anyway, so a taken address takes as long to answer as a new one.
         make_password(password)
         owner = User.objects.filter(email__iexact=normalized_email(email)).first()
         if owner is not None and attempts.claim_sign_up_notice(account=owner):
-            _send_account_mail(owner, "sign_up_attempted", sign_in_url)
+            _send_account_mail(owner.email, "sign_up_attempted", _links(site, owner))
     else:
-        _send_account_mail(user, "welcome", sign_in_url)
+        _send_account_mail(user.email, "verify_email", _links(site, user))
 
 
-def _send_account_mail(user: User, template: str, sign_in_url: str) -> None:
-    context = {"user": user, "sign_in_url": sign_in_url}
+def _links(site: str, user: User, **extra: str) -> dict[str, Any]:
+    """What the account e-mails' templates show: the user and the links they may follow."""
+    site = site.rstrip("/")
+    context: dict[str, Any] = {
+        "user": user,
+        "sign_in_url": site + reverse("accounts:signin"),
+        "reset_request_url": site + reverse("accounts:password_reset"),
+    }
+    if not user.email_verified:
+        token = signing.dumps({"user": user.pk, "email": user.email}, salt=_VERIFY_SALT)
+        context["verify_url"] = site + reverse("accounts:verify_email", args=[token])
+    context.update(extra)
+    return context
+
+
+def _send_account_mail(to: str, template: str, context: dict[str, Any]) -> None:
     subject = render_to_string(f"accounts/email/{template}_subject.txt", context).strip()
     body = render_to_string(f"accounts/email/{template}.txt", context)
     try:
-        send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [user.email])
+        send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [to])
     except OSError:
-        # The answer must not differ between the two kinds of sign-up, nor fail for a
-        # new account that exists already: log it for the operator instead.
-        logger.exception("Could not send the %s e-mail to user %s", template, user.pk)
+        # The answer must not differ between the kinds of request (sign-up, reset), nor
+        # fail for an account that exists already: log it for the operator instead.
+        logger.exception("Could not send the %s e-mail", template)
 
 
 def authenticate_user(
@@ -206,6 +243,8 @@ def authenticate_user(
     Every surface that checks a password goes through here or `check_current_password`, so
     the limits of apps/accounts/attempts.py hold whichever way a client tries. `device` is
     the device cookie the client sent (browsers that signed in before; `remember_device`).
+    An account whose e-mail is not verified yet raises EmailNotVerified, once the password
+    was right (`resend_verification` sends the link again).
     """
     account = account_for_sign_in(email)
     attempt = attempts.begin_sign_in(
@@ -215,6 +254,9 @@ def authenticate_user(
     if user is None:
         raise InvalidCredentials()
     attempt.succeeded()
+    if not user.email_verified:
+        # Only whoever has the password learns the account exists (and is unverified).
+        raise EmailNotVerified()
     return user
 
 
@@ -230,14 +272,294 @@ def check_current_password(
     attempt.succeeded()
 
 
-def issue_api_token(*, email: str, password: str, client_address: str = "unknown") -> Token:
-    """Return the user's API token (creating it once); raises InvalidCredentials or
-    TooManyAttempts (the limits of every password check apply)."""
+def issue_api_token(*, email: str, password: str, client_address: str = "unknown") -> CreatedToken:
+    """A new personal access token (scopes read and write, the default lifetime) for these
+    credentials, its plaintext in `.key`; raises InvalidCredentials or TooManyAttempts (the
+    limits of every password check apply)."""
     user = authenticate_user(email=email, password=password, client_address=client_address)
-    token, _ = Token.objects.get_or_create(user=user)
-    return token
+    return create_token(actor=user, name="API token (auth/token/)", scopes=["read", "write"])
 
 
 def revoke_api_token(*, actor: User) -> None:
-    """Revoke the acting user's own API token (they sign out of API clients)."""
-    Token.objects.filter(user=actor).delete()
+    """Revoke every token of the acting user (they sign out of API clients)."""
+    revoke_all_tokens(actor=actor)
+
+
+# --- e-mail verification ----------------------------------------------------------------------
+
+# What a request for a verification link or a password reset answers, whoever asked.
+VERIFICATION_SENT = (
+    "If an unverified account has this address, we have sent it a new verification link."
+)
+PASSWORD_RESET_SENT = (
+    "If an account has this address, we have sent it a link to choose a new password."
+)
+
+
+def _signed_value(token: str, *, salt: str) -> dict[str, Any]:
+    """What a signed link holds; InvalidLink when tampered with, expired or malformed."""
+    try:
+        value = signing.loads(
+            token, salt=salt, max_age=settings.ACCOUNTS["EMAIL_VERIFICATION_MAX_AGE"]
+        )
+    except signing.BadSignature:  # SignatureExpired included
+        raise InvalidLink() from None
+    if not isinstance(value, dict):
+        raise InvalidLink()
+    return value
+
+
+@transaction.atomic
+def verify_email(*, token: str) -> User:
+    """Mark the address of a sign-up verified by its link; raises InvalidLink. Following
+    the link again is harmless (the account stays verified)."""
+    value = _signed_value(token, salt=_VERIFY_SALT)
+    user = User.objects.select_for_update().filter(pk=int(value.get("user") or 0)).first()
+    if user is None or user.email != value.get("email"):
+        raise InvalidLink()
+    if not user.email_verified:
+        user.email_verified = True
+        user.save(update_fields=["email_verified"])
+    return user
+
+
+def resend_verification(*, email: str, client_address: str, site: str = "") -> None:
+    """Send the verification link again to an unverified account; raises TooManySignUps
+    (counted as a sign-up of the address). Silent on whether the account exists: answer
+    VERIFICATION_SENT either way."""
+    attempts.count_sign_up(client_address=client_address)
+    user = account_for_sign_in(email)
+    if (
+        user is not None
+        and not user.email_verified
+        and attempts.claim_verification_resend(account=user)
+    ):
+        _send_account_mail(user.email, "verify_email", _links(site, user))
+
+
+# --- password reset ---------------------------------------------------------------------------
+
+
+def request_password_reset(*, email: str, client_address: str, site: str = "") -> None:
+    """E-mail a single-use link to choose a new password (Django's token generator: it
+    expires after PASSWORD_RESET_TIMEOUT and stops working once the password changes).
+
+    Raises TooManyResetRequests past the client address's limit; otherwise answers nothing,
+    so the surface says PASSWORD_RESET_SENT for known and unknown addresses alike. Both take
+    the same path (lookup, limits, link); only the final send depends on the account.
+    """
+    user = account_for_sign_in(email)
+    may_send = attempts.count_password_reset(
+        account=attempts.account_key(user, email), client_address=client_address
+    )
+    candidate = user if user is not None else User(pk=0, email=email)
+    uid = urlsafe_base64_encode(force_bytes(candidate.pk))
+    token = default_token_generator.make_token(candidate)
+    url = site.rstrip("/") + reverse("accounts:password_reset_confirm", args=[uid, token])
+    if user is not None and user.is_active and may_send:
+        _send_account_mail(user.email, "password_reset", _links(site, user, reset_url=url))
+
+
+def _user_for_reset(uid: str, token: str) -> User:
+    try:
+        pk = int(force_str(urlsafe_base64_decode(uid)))
+    except (TypeError, ValueError, OverflowError):
+        raise InvalidLink() from None
+    user = User.objects.filter(pk=pk, is_active=True).first()
+    if user is None or not default_token_generator.check_token(user, token):
+        raise InvalidLink()
+    return user
+
+
+def check_password_reset_link(*, uid: str, token: str) -> User:
+    """The user a reset link is for; raises InvalidLink (used, expired, tampered with)."""
+    return _user_for_reset(uid, token)
+
+
+@transaction.atomic
+def reset_password(*, uid: str, token: str, new_password: str) -> User:
+    """Set a new password through a reset link; raises InvalidLink or Django's
+    ValidationError (the password policy). Ends every session and API token of the
+    account: whoever knew the old password is signed out everywhere. Following the link
+    also proves the address, so an unverified account becomes verified."""
+    user = _user_for_reset(uid, token)
+    validate_password(new_password, user=user)
+    user.set_password(new_password)
+    user.email_verified = True
+    user.save(update_fields=["password", "email_verified"])
+    end_sessions(user=user)
+    revoke_api_token(actor=user)
+    publish(
+        "account.password_reset",
+        {"user_id": user.pk, "reset_at": timezone.now().isoformat()},
+        actor=user,
+    )
+    return user
+
+
+# --- account settings -------------------------------------------------------------------------
+
+
+@transaction.atomic
+def change_password(
+    *,
+    actor: User,
+    current_password: str,
+    new_password: str,
+    client_address: str = "unknown",
+    device: str | None = None,
+    keep_session: str | None = None,
+) -> None:
+    """Change the acting user's password; raises InvalidCredentials or TooManyAttempts (the
+    current password is checked like a sign-in) or Django's ValidationError (the policy).
+    Ends the user's other sessions, all but `keep_session` (the surface's own session key;
+    it calls `update_session_auth_hash` to keep it signed in)."""
+    check_current_password(
+        actor=actor, password=current_password, client_address=client_address, device=device
+    )
+    validate_password(new_password, user=actor)
+    actor.set_password(new_password)
+    actor.save(update_fields=["password"])
+    end_sessions(user=actor, keep=keep_session)
+    publish(
+        "account.password_changed",
+        {"user_id": actor.pk, "changed_at": timezone.now().isoformat()},
+        actor=actor,
+    )
+
+
+@transaction.atomic
+def update_profile(*, actor: User, display_name: str) -> User:
+    """Change the acting user's own display name; raises InvalidDisplayName."""
+    display_name = display_name.strip()
+    _check_display_name(display_name)
+    actor.display_name = display_name
+    actor.save(update_fields=["display_name"])
+    return actor
+
+
+def request_email_change(
+    *,
+    actor: User,
+    new_email: str,
+    password: str,
+    client_address: str = "unknown",
+    device: str | None = None,
+    site: str = "",
+) -> None:
+    """Send a link to `new_email` that moves the acting user's account to it; the current
+    address stays until the link is followed (`confirm_email_change`). Asks for the
+    password (InvalidCredentials, TooManyAttempts). A taken address gets no link, and the
+    answer is the same, so the form does not tell which addresses have accounts."""
+    check_current_password(
+        actor=actor, password=password, client_address=client_address, device=device
+    )
+    new_email = normalized_email(new_email)
+    if new_email == actor.email or email_in_use(new_email, excluding=actor):
+        return
+    token = signing.dumps(
+        {"user": actor.pk, "email": new_email, "old": actor.email}, salt=_CHANGE_EMAIL_SALT
+    )
+    url = site.rstrip("/") + reverse("accounts:confirm_email_change", args=[token])
+    context = _links(site, actor, confirm_url=url, new_email=new_email)
+    _send_account_mail(new_email, "confirm_email_change", context)
+
+
+@transaction.atomic
+def confirm_email_change(*, token: str) -> User:
+    """Move the account to the new address of an e-mail change link and tell the old
+    address; raises InvalidLink (tampered with, expired, used already: the account's
+    address is no longer the one the link was made from) or EmailTaken."""
+    value = _signed_value(token, salt=_CHANGE_EMAIL_SALT)
+    user = User.objects.select_for_update().filter(pk=int(value.get("user") or 0)).first()
+    if user is None or user.email != value.get("old") or not value.get("email"):
+        raise InvalidLink()
+    old_email, new_email = user.email, str(value["email"])
+    if email_in_use(new_email, excluding=user):
+        raise EmailTaken(new_email)
+    user.email = new_email
+    user.email_verified = True
+    try:
+        with transaction.atomic():
+            user.save(update_fields=["email", "email_verified"])
+    except IntegrityError as exc:  # another account took the address meanwhile
+        raise EmailTaken(new_email) from exc
+    publish(
+        "account.email_changed",
+        {
+            "user_id": user.pk,
+            "old_email": old_email,
+            "new_email": new_email,
+            "changed_at": timezone.now().isoformat(),
+        },
+        actor=user,
+    )
+    _send_account_mail(
+        old_email, "email_changed", _links("", user, old_email=old_email, new_email=new_email)
+    )
+    return user
+
+
+# --- password history and sessions ------------------------------------------------------------
+
+
+@transaction.atomic
+def record_password_history(*, user: User, keep: int) -> None:
+    """Remember the user's current password hash, keeping the last `keep` (the password
+    history validator calls it whenever a password is set, by any door)."""
+    PasswordHistory.objects.create(user=user, password=user.password)
+    stale = PasswordHistory.objects.filter(user=user).values_list("pk", flat=True)[keep:]
+    PasswordHistory.objects.filter(pk__in=list(stale)).delete()
+
+
+def _session_store(session_key: str | None = None) -> SessionBase:
+    store: SessionBase = import_module(settings.SESSION_ENGINE).SessionStore(session_key)
+    return store
+
+
+@transaction.atomic
+def track_session(*, user: User, session_key: str) -> None:
+    """Count a signed-in session of the user; past ACCOUNTS["MAX_SESSIONS"] the oldest end.
+
+    Called at every sign-in (the `user_logged_in` signal: web, API session and admin)."""
+    UserSession.objects.get_or_create(session_key=session_key, defaults={"user": user})
+    live = []
+    for session in UserSession.objects.select_for_update().filter(user=user):
+        if session.session_key == session_key or _session_store().exists(session.session_key):
+            live.append(session)
+        else:  # signed out or expired meanwhile
+            session.delete()
+    for session in live[: max(0, len(live) - settings.ACCOUNTS["MAX_SESSIONS"])]:
+        _session_store(session.session_key).delete()
+        session.delete()
+
+
+@transaction.atomic
+def forget_session(*, session_key: str) -> None:
+    """Stop counting a session that signed out."""
+    UserSession.objects.filter(session_key=session_key).delete()
+
+
+@transaction.atomic
+def end_sessions(*, user: User, keep: str | None = None) -> None:
+    """Sign the user out of every session but `keep`."""
+    for session in UserSession.objects.filter(user=user).exclude(session_key=keep or ""):
+        _session_store(session.session_key).delete()
+        session.delete()
+
+
+@transaction.atomic
+def end_session(*, session: UserSession, actor: AbstractBaseUser | AnonymousUser) -> None:
+    """Sign a user out of one session (`accounts.delete_usersession`: staff, in the admin)."""
+    require_perm(actor, "accounts.delete_usersession")
+    _session_store(session.session_key).delete()
+    session.delete()
+
+
+@transaction.atomic
+def forget_password_history(
+    *, entry: PasswordHistory, actor: AbstractBaseUser | AnonymousUser
+) -> None:
+    """Forget one remembered password (`accounts.delete_passwordhistory`: staff)."""
+    require_perm(actor, "accounts.delete_passwordhistory")
+    entry.delete()

@@ -10,4 +10,14 @@ urlpatterns = [
     path("signup/", views.sign_up, name="signup"),
     path("signin/", views.SignInView.as_view(), name="signin"),
     path("signout/", views.SignOutView.as_view(), name="signout"),
+    path("verify/resend/", views.resend_verification, name="resend_verification"),
+    path("verify/<str:token>/", views.verify_email, name="verify_email"),
+    path("password/reset/", views.password_reset, name="password_reset"),
+    path(
+        "password/reset/<str:uid>/<str:token>/",
+        views.password_reset_confirm,
+        name="password_reset_confirm",
+    ),
+    path("settings/", views.account_settings, name="settings"),
+    path("email/confirm/<str:token>/", views.confirm_email_change, name="confirm_email_change"),
 ]

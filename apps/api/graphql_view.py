@@ -200,7 +200,7 @@ def _no_view(request: HttpRequest) -> HttpResponseBase:
 
 # graphene-django has no type information: its GraphQLView is Any to mypy.
 class KeelGraphQLView(GraphQLView):  # type: ignore[misc]
-    """GraphQL over HTTP for browsers (session cookie) and API clients (`Authorization: Token`).
+    """GraphQL over HTTP for browsers (session cookie) and API clients (`Authorization: Bearer`).
 
     A request with a token header is authenticated by that token alone and needs no CSRF
     token: a third-party page cannot make a browser send it. A request riding on a signed-in
@@ -232,7 +232,8 @@ class KeelGraphQLView(GraphQLView):  # type: ignore[misc]
         try:
             by_token = _authenticate_by_header(request)
         except AuthenticationFailed as exc:
-            return _refusal(401, str(exc.detail), **{"WWW-Authenticate": "Token"})
+            challenge = getattr(exc, "auth_header", None) or "Bearer"
+            return _refusal(401, str(exc.detail), **{"WWW-Authenticate": challenge})
         if by_token is not None:
             request.user = by_token[0]
         elif request.user.is_authenticated:

@@ -68,7 +68,7 @@ def _domain_problem(exc: Exception) -> Response | None:
     headers = exc.headers()
     if exc.status == 401:
         # RFC 9110: a 401 names a scheme the client can use.
-        headers.setdefault("WWW-Authenticate", "Token")
+        headers.setdefault("WWW-Authenticate", "Bearer")
     errors = None
     if exc.field is not None:
         errors = [{"field": exc.field, "message": str(exc), "code": exc.code}]
@@ -103,7 +103,7 @@ def _framework_problem(exc: Exception, context: dict[str, Any]) -> Response | No
         # challenge. API clients need 401 to know they should authenticate, and RFC 9110
         # requires a 401 to name a scheme they can use: the token one.
         status = 401
-        headers["WWW-Authenticate"] = getattr(exc, "auth_header", None) or "Token"
+        headers["WWW-Authenticate"] = getattr(exc, "auth_header", None) or "Bearer"
     wait = getattr(exc, "wait", None)  # Throttled's
     if wait:
         headers["Retry-After"] = str(int(wait))
@@ -199,7 +199,7 @@ class ProblemSerializer(serializers.Serializer[dict[str, Any]]):
 
 _PROBLEM_DESCRIPTIONS = {
     400: "Malformed request (unparseable or too deeply nested JSON) or invalid credentials.",
-    401: "Not authenticated: send `Authorization: Token <key>` or a session cookie.",
+    401: "Not authenticated: send `Authorization: Bearer <token>` or a session cookie.",
     403: "Authenticated, but not allowed (an object permission said no, or CSRF failure).",
     404: "No such resource, or hidden from you (drafts of others).",
     409: "The request conflicts with the resource's state.",

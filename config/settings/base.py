@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "apps.accounts",
     "apps.events",
     "apps.content",
+    "apps.tokens",
     "apps.operations",
     "apps.realtime",
     "apps.caching",
@@ -163,14 +164,26 @@ AUTH_USER_MODEL = "accounts.User"
 # `user.has_perm(name, obj)` asks the apps' rules.py first (django-rules), then the model
 # permissions users and groups hold.
 AUTHENTICATION_BACKENDS = [
+    # A read-only token's user holds no permission to change anything (apps/tokens).
+    "apps.tokens.backends.TokenScopeBackend",
     "rules.permissions.ObjectPermissionBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
+# Every door that sets a password (sign-up, change, reset, the admin) applies all of these
+# (docs/security.md#passwords).
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": env.int("PASSWORD_MIN_LENGTH", default=10)},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": "apps.accounts.password_validators.BreachedPasswordValidator"},
+    {
+        "NAME": "apps.accounts.password_validators.PasswordHistoryValidator",
+        "OPTIONS": {"remembered": env.int("PASSWORD_HISTORY", default=5)},
+    },
 ]
 ACCOUNTS = {
     # Limits of every password check (apps/accounts/attempts.py, docs/api.md#sign-in-limits).
@@ -201,7 +214,23 @@ ACCOUNTS = {
     # At most one "someone tried to sign up with your address" e-mail per account per this
     # many seconds, however many client addresses try.
     "SIGN_UP_NOTICE_INTERVAL": env.int("SIGN_UP_NOTICE_INTERVAL", default=86400),
+    # Seconds a link to verify an e-mail address (at sign-up or on a change) stays valid.
+    "EMAIL_VERIFICATION_MAX_AGE": env.int("EMAIL_VERIFICATION_MAX_AGE", default=3 * 86400),
+    # Password reset requests: (requests, window in seconds) per client address, and per
+    # account from addresses it has not signed in from (its owner's stay free).
+    "PASSWORD_RESET_LIMIT": (
+        env.int("PASSWORD_RESETS_PER_ADDRESS", default=10),
+        env.int("PASSWORD_RESET_ADDRESS_WINDOW", default=3600),
+    ),
+    "PASSWORD_RESET_ACCOUNT_LIMIT": (
+        env.int("PASSWORD_RESETS_PER_ACCOUNT", default=3),
+        env.int("PASSWORD_RESET_ACCOUNT_WINDOW", default=3600),
+    ),
+    # Signed-in sessions per user; signing in beyond it ends the oldest.
+    "MAX_SESSIONS": env.int("MAX_SESSIONS_PER_USER", default=10),
 }
+# Seconds a password reset link stays valid (it also stops working once used).
+PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_MAX_AGE", default=3600)
 # How many proxies of ours stand in front of the app and append to X-Forwarded-For
 # (1 behind the nginx of docker-compose.yml). 0 trusts no forwarded address at all.
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
@@ -290,6 +319,9 @@ REALTIME = {
     # Sockets one client address may hold open across all server processes (counted in
     # Redis; per process without it); one more is refused at the handshake.
     "MAX_CONNECTIONS_PER_CLIENT": env.int("WEBSOCKET_MAX_CONNECTIONS_PER_CLIENT", default=20),
+    # ASGI middleware authenticating a handshake beyond the session, outermost first; each
+    # may replace the session's user (config/asgi.py wires them).
+    "AUTHENTICATORS": ["apps.tokens.websocket.BearerTokenMiddleware"],
 }
 
 # --- Celery (see config/celery.py for queues and reliability options) -------------------------
@@ -340,8 +372,9 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=2_6
 REST_FRAMEWORK = {
     "NUM_PROXIES": TRUSTED_PROXY_COUNT,
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        # First: its `Bearer` challenge is the one a 401 names (apps/api/problems.py).
+        "apps.tokens.authentication.BearerTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
-        "apps.accounts.api.authentication.CachedTokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
@@ -366,6 +399,15 @@ SPECTACULAR_SETTINGS = {
 GRAPHENE: dict[str, Any] = {
     "SCHEMA": "apps.api.graphql_schema.schema",
     "ATOMIC_MUTATIONS": True,
+    # A token without the `write` scope runs no mutation.
+    "MIDDLEWARE": ["apps.tokens.graphql.TokenScopeMiddleware"],
+}
+# Personal access tokens (apps/tokens, docs/api.md#authentication).
+TOKENS = {
+    "MAX_LIFETIME_DAYS": env.int("TOKENS_MAX_LIFETIME_DAYS", default=365),
+    "DEFAULT_LIFETIME_DAYS": env.int("TOKENS_DEFAULT_LIFETIME_DAYS", default=90),
+    # The expiry given to the old DRF tokens when they were migrated.
+    "LEGACY_LIFETIME_DAYS": env.int("TOKENS_LEGACY_LIFETIME_DAYS", default=90),
 }
 GRAPHQL_MAX_DEPTH = env.int("GRAPHQL_MAX_DEPTH", default=10)
 # Aliases per document: alias batching (many copies of one field in a request) would

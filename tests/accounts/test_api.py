@@ -1,12 +1,14 @@
 """Sign-up, API tokens, browser sessions and the current user over REST."""
 
+import re
+
 import pytest
 from django.core import mail
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from apps.accounts.models import User
 from apps.content.models import Post
+from apps.tokens.models import PersonalAccessToken
 from tests.accounts.factories import PASSWORD, make_user
 from tests.api.rest_client import PROBLEM, token_client
 
@@ -18,7 +20,7 @@ SIGN_UP_RECEIVED = {
 }
 
 
-def test_sign_up_creates_the_account_answers_202_and_sends_a_welcome():
+def test_sign_up_creates_an_unverified_account_that_signs_in_once_its_link_is_followed():
     response = APIClient().post(
         "/api/auth/signup/",
         {"email": "Ann@Example.com", "password": PASSWORD, "display_name": "Ann Lee"},
@@ -30,8 +32,18 @@ def test_sign_up_creates_the_account_answers_202_and_sends_a_welcome():
     assert response.json() == SIGN_UP_RECEIVED
     assert user.display_name == "Ann Lee"
     assert user.check_password(PASSWORD)
-    assert [(m.to, m.subject) for m in mail.outbox] == [(["ann@example.com"], "Welcome to Keel")]
-    assert "http://testserver/accounts/signin/" in mail.outbox[0].body
+    assert [(m.to, m.subject) for m in mail.outbox] == [
+        (["ann@example.com"], "Verify your e-mail address for Keel")
+    ]
+    before = APIClient().post(
+        "/api/auth/token/", {"email": "ann@example.com", "password": PASSWORD}, format="json"
+    )
+    assert before.status_code == 403
+    assert before.json()["code"] == "email_not_verified"
+    link = re.search(r"http://testserver/accounts/verify/([^/\s]+)/", mail.outbox[0].body)
+    assert link is not None
+    verified = APIClient().post("/api/auth/verify/", {"token": link.group(1)}, format="json")
+    assert verified.status_code == 200
     token = APIClient().post(
         "/api/auth/token/", {"email": "ann@example.com", "password": PASSWORD}, format="json"
     )
@@ -48,13 +60,18 @@ def test_sign_up_with_a_weak_password_lists_the_validators_complaints():
     assert response.json()["errors"] == [
         {
             "field": "password",
-            "message": "This password is too short. It must contain at least 8 characters.",
+            "message": "This password is too short. It must contain at least 10 characters.",
             "code": "password_too_short",
         },
         {
             "field": "password",
             "message": "This password is too common.",
             "code": "password_too_common",
+        },
+        {
+            "field": "password",
+            "message": "This password appears in known data breaches; choose another.",
+            "code": "password_breached",
         },
     ]
     assert not User.objects.filter(email="ann@example.com").exists()
@@ -111,7 +128,7 @@ def test_sign_up_with_a_malformed_email_is_refused():
     assert User.objects.count() == 0
 
 
-def test_token_is_issued_for_the_right_password_and_stays_the_same():
+def test_each_token_request_issues_a_new_personal_access_token():
     user = make_user(email="ann@example.com")
     client = APIClient()
     credentials = {"email": "ann@example.com", "password": PASSWORD}
@@ -120,8 +137,11 @@ def test_token_is_issued_for_the_right_password_and_stays_the_same():
     second = client.post("/api/auth/token/", credentials, format="json")
 
     assert first.status_code == 200
-    assert first.json() == {"token": Token.objects.get(user=user).key}
-    assert second.json() == first.json()
+    assert first.json()["token"].startswith("keel_pat_")
+    assert second.json() != first.json()
+    stored = PersonalAccessToken.objects.filter(user=user)
+    assert stored.count() == 2
+    assert first.json()["token"] not in {token.secret_hash for token in stored}
 
 
 def test_token_for_a_wrong_password_is_a_400_problem():
@@ -140,7 +160,7 @@ def test_token_for_a_wrong_password_is_a_400_problem():
         "detail": "The e-mail or password is incorrect.",
         "code": "invalid_credentials",
     }
-    assert not Token.objects.exists()
+    assert not PersonalAccessToken.objects.exists()
 
 
 def test_revoking_the_token_makes_it_stop_working():
@@ -153,7 +173,7 @@ def test_revoking_the_token_makes_it_stop_working():
     assert revoked.status_code == 204
     assert after.status_code == 401
     assert after.json()["detail"] == "Invalid token."
-    assert not Token.objects.filter(user=user).exists()
+    assert not PersonalAccessToken.objects.filter(user=user, revoked_at=None).exists()
 
 
 def test_revoking_a_token_needs_one():

@@ -1,5 +1,7 @@
 """The sign-up, sign-in and sign-out pages."""
 
+import re
+
 import pytest
 from django.core import mail
 from django.test import Client
@@ -34,8 +36,18 @@ def test_sign_up_creates_the_account_and_sends_the_user_to_sign_in(client):
     assert RECEIVED in response.text
     user = User.objects.get(email="ada@example.com")
     assert user.display_name == "Ada"
-    assert [(m.to, m.subject) for m in mail.outbox] == [(["ada@example.com"], "Welcome to Keel")]
+    assert [(m.to, m.subject) for m in mail.outbox] == [
+        (["ada@example.com"], "Verify your e-mail address for Keel")
+    ]
     assert _signed_in_email(client) is None
+    refused = client.post(
+        "/accounts/signin/", {"username": "ada@example.com", "password": PASSWORD}
+    )
+    assert "Verify your e-mail address first" in refused.text
+    assert _signed_in_email(client) is None
+    link = re.search(r"http://testserver(/accounts/verify/\S+/)", mail.outbox[0].body)
+    assert link is not None
+    client.get(link.group(1))
     client.post("/accounts/signin/", {"username": "ada@example.com", "password": PASSWORD})
     assert _signed_in_email(client) == "ada@example.com"
 

@@ -11,5 +11,5 @@ PROBLEM = "application/problem+json"
 def token_client(user) -> APIClient:
     client = APIClient()
     token = issue_api_token(email=user.email, password=PASSWORD)
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {token.key}")
     return client

@@ -34,7 +34,7 @@ def test_anonymous_write_is_a_401_problem_with_a_token_challenge():
 
     assert response.status_code == 401
     assert response["Content-Type"] == PROBLEM
-    assert response["WWW-Authenticate"] == "Token"
+    assert response["WWW-Authenticate"] == "Bearer"
     assert response.json() == {
         "type": "about:blank",
         "title": "Unauthorized",

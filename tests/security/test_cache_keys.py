@@ -15,16 +15,20 @@ from urllib.parse import urlencode, urlparse
 import pytest
 import redis
 from django.conf import settings
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from apps.accounts.models import User
+from apps.tokens.services import create_token, revoke_token
 from tests.accounts.factories import make_user
 from tests.content.factories import make_post
 from tests.live import WsgiServer, embedded_env, shell_json
 from tests.websocket_client import session_cookie_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def _token_for(user):
+    return create_token(actor=user, name="test", scopes=["read"])
 
 
 def production_server(*, ssl_redirect: bool, log_path) -> WsgiServer:
@@ -108,8 +112,8 @@ def test_each_scheme_gets_its_own_links_from_the_edge(proxied_server):
 def test_each_scheme_gets_its_own_links_from_the_query_cache(proxied_server):
     make_post(title="One", published=True)
     make_post(title="Two", published=True)
-    token = Token.objects.create(user=make_user())
-    auth = {"Authorization": f"Token {token.key}"}
+    token = _token_for(make_user())
+    auth = {"Authorization": f"Bearer {token.key}"}
 
     secure = fetch(proxied_server, "/api/posts/?page_size=1", auth | HTTPS)
     plain = fetch(proxied_server, "/api/posts/?page_size=1", auth)
@@ -147,9 +151,9 @@ def _cache_keys() -> set[bytes]:
 
 def test_new_query_strings_make_no_new_cache_entries(wsgi_server):
     post = make_post(title="Flooded", published=True, tags=["news"])
-    token = Token.objects.create(user=make_user())
+    token = _token_for(make_user())
     as_reader = {"Cookie": session_cookie_for(make_user())}
-    as_client = {"Authorization": f"Token {token.key}"}
+    as_client = {"Authorization": f"Bearer {token.key}"}
     paths = ["/", f"/posts/{post.slug}/", "/api/posts/", f"/api/posts/{post.pk}/"]
     for path in paths:
         for headers in ({}, as_reader, as_client):
@@ -176,9 +180,9 @@ def test_new_query_strings_make_no_new_cache_entries(wsgi_server):
 def test_tags_and_cursors_nobody_made_make_no_new_cache_entries(wsgi_server):
     # Given a tagged post, read once through every cached door
     make_post(title="Tagged", published=True, tags=["news"])
-    token = Token.objects.create(user=make_user())
+    token = _token_for(make_user())
     as_reader = {"Cookie": session_cookie_for(make_user())}
-    as_client = {"Authorization": f"Token {token.key}"}
+    as_client = {"Authorization": f"Bearer {token.key}"}
     for path in ("/?tag=news", "/api/posts/?tag=news"):
         for headers in ({}, as_reader, as_client):
             status, _headers, body = fetch(wsgi_server, path, headers)
@@ -205,8 +209,8 @@ def test_tags_and_cursors_nobody_made_make_no_new_cache_entries(wsgi_server):
 def test_spellings_of_the_host_make_no_new_cache_entries(wsgi_server):
     # Given a post read once, anonymously and with a token
     make_post(title="Hosted", published=True)
-    token = Token.objects.create(user=make_user())
-    as_client = {"Authorization": f"Token {token.key}"}
+    token = _token_for(make_user())
+    as_client = {"Authorization": f"Bearer {token.key}"}
     for headers in ({}, as_client):
         assert fetch(wsgi_server, "/api/posts/", headers)[0] == 200
     keys_after_one_visit = _cache_keys()
@@ -226,15 +230,15 @@ def test_spellings_of_the_host_make_no_new_cache_entries(wsgi_server):
 
 def test_cached_token_lookups_hold_the_user_id_not_the_token_nor_the_password_hash():
     user = make_user(email="holder@example.com")
-    token = Token.objects.create(user=user)
+    token = _token_for(user)
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {token.key}")
     assert client.get("/api/posts/").status_code == 200
     assert client.get("/api/posts/").status_code == 200
 
     store = redis.Redis.from_url(settings.REDIS_CACHE_URL)
-    token_keys = list(store.scan_iter(f"{settings.KEY_PREFIX}*auth:token:*"))
-    user_keys = list(store.scan_iter(f"{settings.KEY_PREFIX}*auth:user:*"))
+    token_keys = list(store.scan_iter(f"{settings.KEY_PREFIX}*tokens:pat:*"))
+    user_keys = list(store.scan_iter(f"{settings.KEY_PREFIX}*tokens:user:*"))
     token_entry, user_entry = store.get(token_keys[0]), store.get(user_keys[0])
 
     # The token's lookup keeps which user it belongs to, nothing of the user or the token
@@ -250,7 +254,7 @@ def test_cached_token_lookups_hold_the_user_id_not_the_token_nor_the_password_ha
     assert client.get("/api/posts/").status_code == 401
     User.objects.filter(pk=user.pk).update(is_active=True)
     assert client.get("/api/posts/").status_code == 200
-    Token.objects.filter(user=user).delete()
+    revoke_token(actor=user, token_id=token.token.pk)
     assert client.get("/api/posts/").status_code == 401
 
 
@@ -259,6 +263,7 @@ import json
 from django.test import Client
 from django.core.management import call_command
 from apps.accounts.models import User
+from apps.tokens.services import create_token, revoke_token
 from apps.content.services import create_post, update_post
 
 call_command("migrate", verbosity=0)

@@ -37,9 +37,52 @@ class UserSerializer(serializers.ModelSerializer):
 
 class TokenSerializer(serializers.Serializer):
     token = serializers.CharField(
-        source="key", help_text="Send it as `Authorization: Token <token>`."
+        source="key",
+        help_text="A new personal access token, shown once: send it as "
+        "`Authorization: Bearer <token>`.",
     )
 
 
 class SessionSerializer(serializers.Serializer):
     user = UserSerializer(allow_null=True, help_text="The signed-in user, or null.")
+
+
+class DetailSerializer(serializers.Serializer):
+    detail = serializers.CharField(help_text="What happened, for people.")
+
+
+class EmailSerializer(serializers.Serializer):
+    email = serializers.EmailField()
+
+
+class LinkTokenSerializer(serializers.Serializer):
+    token = serializers.CharField(
+        help_text="The last part of the link's path in the e-mail (/accounts/verify/<token>/ "
+        "or /accounts/email/confirm/<token>/)."
+    )
+
+
+class PasswordResetConfirmSerializer(serializers.Serializer):
+    uid = serializers.CharField(help_text="From the link: /accounts/password/reset/<uid>/<token>/.")
+    token = serializers.CharField(help_text="From the link, after the uid.")
+    password = serializers.CharField(trim_whitespace=False, style={"input_type": "password"})
+
+
+class PasswordChangeSerializer(serializers.Serializer):
+    current_password = serializers.CharField(
+        trim_whitespace=False, style={"input_type": "password"}
+    )
+    password = serializers.CharField(trim_whitespace=False, style={"input_type": "password"})
+
+
+class EmailChangeSerializer(serializers.Serializer):
+    email = serializers.EmailField(help_text="The new address; it gets the confirmation link.")
+    password = serializers.CharField(
+        trim_whitespace=False,
+        style={"input_type": "password"},
+        help_text="The current password.",
+    )
+
+
+class ProfileSerializer(serializers.Serializer):
+    display_name = serializers.CharField(allow_blank=True, max_length=150)

@@ -1,9 +1,8 @@
 """Account endpoints: sign-up, API tokens, browser sessions and the current user."""
 
-from django.contrib.auth import login, logout
+from django.contrib.auth import login, logout, update_session_auth_hash
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.middleware.csrf import get_token
-from django.urls import reverse
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.authentication import SessionAuthentication
@@ -14,6 +13,13 @@ from rest_framework.views import APIView
 from apps.accounts import attempts, services
 from apps.accounts.api.serializers import (
     CredentialsSerializer,
+    DetailSerializer,
+    EmailChangeSerializer,
+    EmailSerializer,
+    LinkTokenSerializer,
+    PasswordChangeSerializer,
+    PasswordResetConfirmSerializer,
+    ProfileSerializer,
     SessionSerializer,
     SignUpReceivedSerializer,
     SignUpSerializer,
@@ -41,28 +47,33 @@ class SignUpView(APIView):
             services.sign_up(
                 **data,
                 client_address=attempts.client_address(request),
-                sign_in_url=request.build_absolute_uri(reverse("accounts:signin")),
+                site=request.build_absolute_uri("/"),
             )
         except DjangoValidationError as exc:
-            # The password validators speak through Django's ValidationError; keep their
-            # codes (password_too_short, ...) so clients can tell them apart.
-            raise serializers.ValidationError(
-                {
-                    "password": [
-                        serializers.ErrorDetail(message, code=error.code or "invalid")
-                        for error in exc.error_list
-                        for message in error.messages
-                    ]
-                }
-            ) from exc
+            raise _password_problem(exc) from exc
         return Response(
             SignUpReceivedSerializer({"detail": services.SIGN_UP_RECEIVED}).data,
             status=status.HTTP_202_ACCEPTED,
         )
 
 
+def _password_problem(exc: DjangoValidationError) -> serializers.ValidationError:
+    """The password validators speak through Django's ValidationError; keep their codes
+    (password_too_short, password_breached, ...) so clients can tell them apart."""
+    return serializers.ValidationError(
+        {
+            "password": [
+                serializers.ErrorDetail(message, code=error.code or "invalid")
+                for error in exc.error_list
+                for message in error.messages
+            ]
+        }
+    )
+
+
 class TokenView(APIView):
-    """An API token per user: POST exchanges credentials for it, DELETE revokes it."""
+    """API tokens: POST exchanges credentials for a new personal access token (apps/tokens),
+    DELETE revokes all of the user's tokens."""
 
     def get_permissions(self):
         if self.request.method == "DELETE":
@@ -73,7 +84,7 @@ class TokenView(APIView):
         operation_id="auth_token_create",
         request=CredentialsSerializer,
         responses={200: TokenSerializer, **problem_responses(400, 415, 422, 429)},
-        summary="Get the API token for an e-mail and password",
+        summary="Get a new personal access token for an e-mail and password",
     )
     def post(self, request):
         data = validated_data(CredentialsSerializer, request.data)
@@ -87,7 +98,7 @@ class TokenView(APIView):
     @extend_schema(
         operation_id="auth_token_revoke",
         responses={204: OpenApiResponse(description="Revoked."), **problem_responses(401)},
-        summary="Revoke the current user's API token",
+        summary="Revoke all of the current user's tokens",
     )
     def delete(self, request):
         services.revoke_api_token(actor=request.user)
@@ -152,3 +163,192 @@ class MeView(APIView):
     )
     def get(self, request):
         return Response(UserSerializer(request.user).data)
+
+    @extend_schema(
+        operation_id="me_update",
+        request=ProfileSerializer,
+        responses={200: UserSerializer, **problem_responses(400, 401, 403, 415, 422)},
+        summary="Change the current user's display name",
+    )
+    def patch(self, request):
+        data = validated_data(ProfileSerializer, request.data)
+        user = services.update_profile(actor=request.user, display_name=data["display_name"])
+        return Response(UserSerializer(user).data)
+
+
+def _accepted(detail: str) -> Response:
+    return Response(DetailSerializer({"detail": detail}).data, status=status.HTTP_202_ACCEPTED)
+
+
+class VerifyEmailView(APIView):
+    """The token of a sign-up's verification link (the e-mail links the web page)."""
+
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        operation_id="auth_verify",
+        request=LinkTokenSerializer,
+        responses={200: DetailSerializer, **problem_responses(400, 415, 422)},
+        summary="Verify a sign-up's e-mail address",
+        description=(
+            "Send the token of the link e-mailed at sign-up. Until then the account cannot "
+            "sign in (`email_not_verified`, 403, once the password is right). A tampered, "
+            "expired or foreign token answers `invalid_link`."
+        ),
+    )
+    def post(self, request):
+        data = validated_data(LinkTokenSerializer, request.data)
+        services.verify_email(token=data["token"])
+        return Response(DetailSerializer({"detail": "The e-mail address is verified."}).data)
+
+
+class ResendVerificationView(APIView):
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        operation_id="auth_verify_resend",
+        request=EmailSerializer,
+        responses={202: DetailSerializer, **problem_responses(400, 415, 422, 429)},
+        summary="Send the verification link again",
+        description=(
+            "Answers 202 with the same body for every address, with or without an "
+            "unverified account; counted as a sign-up of the client address."
+        ),
+    )
+    def post(self, request):
+        data = validated_data(EmailSerializer, request.data)
+        services.resend_verification(
+            email=data["email"],
+            client_address=attempts.client_address(request),
+            site=request.build_absolute_uri("/"),
+        )
+        return _accepted(services.VERIFICATION_SENT)
+
+
+class PasswordResetView(APIView):
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        operation_id="auth_password_reset",
+        request=EmailSerializer,
+        responses={202: DetailSerializer, **problem_responses(400, 415, 422, 429)},
+        summary="E-mail a link to choose a new password",
+        description=(
+            "Answers 202 with the same body whether an account has the address or not. "
+            "Limited per client address (`too_many_reset_requests`, 429) and, silently, "
+            "per account from addresses it never signed in from. The link, "
+            "/accounts/password/reset/<uid>/<token>/, works once and expires."
+        ),
+    )
+    def post(self, request):
+        data = validated_data(EmailSerializer, request.data)
+        services.request_password_reset(
+            email=data["email"],
+            client_address=attempts.client_address(request),
+            site=request.build_absolute_uri("/"),
+        )
+        return _accepted(services.PASSWORD_RESET_SENT)
+
+
+class PasswordResetConfirmView(APIView):
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        operation_id="auth_password_reset_confirm",
+        request=PasswordResetConfirmSerializer,
+        responses={204: OpenApiResponse(description="Set."), **problem_responses(400, 415, 422)},
+        summary="Set a new password with a reset link's uid and token",
+        description=(
+            "Applies the password policy (errors on `password` keep the validators' codes). "
+            "Ends every session and the API token of the account."
+        ),
+    )
+    def post(self, request):
+        data = validated_data(PasswordResetConfirmSerializer, request.data)
+        try:
+            services.reset_password(
+                uid=data["uid"], token=data["token"], new_password=data["password"]
+            )
+        except DjangoValidationError as exc:
+            raise _password_problem(exc) from exc
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class EmailChangeConfirmView(APIView):
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        operation_id="auth_email_confirm",
+        request=LinkTokenSerializer,
+        responses={200: UserSerializer, **problem_responses(400, 409, 415, 422)},
+        summary="Confirm a new e-mail address with its link's token",
+        description="The account moves to the new address; the old address is told.",
+    )
+    def post(self, request):
+        data = validated_data(LinkTokenSerializer, request.data)
+        user = services.confirm_email_change(token=data["token"])
+        return Response(UserSerializer(user).data)
+
+
+class PasswordChangeView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        operation_id="me_password_change",
+        request=PasswordChangeSerializer,
+        responses={
+            204: OpenApiResponse(description="Changed."),
+            **problem_responses(400, 401, 403, 415, 422, 429),
+        },
+        summary="Change the current user's password",
+        description=(
+            "The current password is checked like a sign-in (its limits apply). Ends the "
+            "user's other sessions; this one stays signed in."
+        ),
+    )
+    def post(self, request):
+        data = validated_data(PasswordChangeSerializer, request.data)
+        session = getattr(request, "session", None)
+        try:
+            services.change_password(
+                actor=request.user,
+                current_password=data["current_password"],
+                new_password=data["password"],
+                client_address=attempts.client_address(request),
+                device=attempts.device_cookie(request),
+                keep_session=session.session_key if session is not None else None,
+            )
+        except DjangoValidationError as exc:
+            raise _password_problem(exc) from exc
+        if session is not None and session.session_key:
+            update_session_auth_hash(request, request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class EmailChangeView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        operation_id="me_email_change",
+        request=EmailChangeSerializer,
+        responses={202: DetailSerializer, **problem_responses(400, 401, 403, 415, 422, 429)},
+        summary="Ask to move the current user to a new e-mail address",
+        description=(
+            "Sends a link to the new address (confirm with `auth_email_confirm`); the "
+            "current address stays until then. The same answer for a taken address."
+        ),
+    )
+    def post(self, request):
+        data = validated_data(EmailChangeSerializer, request.data)
+        services.request_email_change(
+            actor=request.user,
+            new_email=data["email"],
+            password=data["password"],
+            client_address=attempts.client_address(request),
+            device=attempts.device_cookie(request),
+            site=request.build_absolute_uri("/"),
+        )
+        return _accepted(EMAIL_CHANGE_SENT)
+
+
+EMAIL_CHANGE_SENT = "We have sent a link to the new address: follow it to make the change."

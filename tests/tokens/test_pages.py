@@ -98,3 +98,10 @@ def test_the_admin_deletes_an_account_that_has_tokens():
 
     assert response.status_code == 302
     assert not PersonalAccessToken.objects.exists()
+
+
+def test_every_page_of_a_signed_in_user_links_to_their_tokens():
+    page = signed_in(make_user()).get("/").content.decode()
+
+    assert 'href="/tokens/"' in page
+    assert 'href="/tokens/"' not in Client().get("/").content.decode()

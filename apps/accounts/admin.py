@@ -16,7 +16,7 @@ from django.db import transaction
 
 from apps.accounts import services
 from apps.accounts.errors import EmailTaken, InvalidDisplayName
-from apps.accounts.models import PasswordHistory, User, UserSession
+from apps.accounts.models import PasswordHistory, RecoveryCode, User, UserSession
 from apps.accounts.selectors import email_in_use, normalized_email
 from apps.operations.plain_text import forbidden_character
 
@@ -116,12 +116,12 @@ class UserAdmin(DjangoUserAdmin):
 
 
 class AccountRecordAdmin(admin.ModelAdmin):
-    """Records the accounts services keep (sign-ins, password history): staff may look and
-    delete (through the services; deleting an account deletes its records too), never add
-    or change."""
+    """Records the accounts services keep (sign-ins, password history, recovery codes):
+    staff may look and delete (through the services; deleting an account deletes its records
+    too), never add or change."""
 
-    list_display = ("user", "created_at")
-    list_filter = ("created_at",)
+    list_display = ["user", "created_at"]
+    list_filter = ["created_at"]
     search_fields = ("user__email",)
     list_select_related = ("user",)
 
@@ -156,3 +156,14 @@ class PasswordHistoryAdmin(AccountRecordAdmin):
 
     def delete_through_service(self, obj, actor) -> None:
         services.forget_password_history(entry=obj, actor=actor)
+
+
+@admin.register(RecoveryCode)
+class RecoveryCodeAdmin(AccountRecordAdmin):
+    # The digests stay out of the admin: whose, when made and when used only.
+    list_display = ["user", "created_at", "used_at"]
+    list_filter = ["created_at", "used_at"]
+    fields = ("user", "created_at", "used_at")
+
+    def delete_through_service(self, obj, actor) -> None:
+        services.delete_recovery_code(code=obj, actor=actor)

@@ -78,3 +78,53 @@ class InvalidLink(AccountError):
     status = 400
     title = "Invalid or expired link"
     default_message = "This link is invalid or has expired. Ask for a new one."
+
+
+class InvalidFactorCode(AccountError):
+    """A wrong, reused or expired TOTP or recovery code (all answer alike)."""
+
+    code = "invalid_factor_code"
+    status = 400
+    title = "Invalid code"
+    field = "code"
+    default_message = "The code is incorrect or was used already."
+
+
+class TwoFactorAlreadyEnabled(AccountError):
+    code = "two_factor_already_enabled"
+    status = 409
+    title = "Two-factor authentication already on"
+    default_message = "Two-factor authentication is on already: turn it off first."
+
+
+class TwoFactorNotEnabled(AccountError):
+    code = "two_factor_not_enabled"
+    status = 409
+    title = "Two-factor authentication off"
+    default_message = "Two-factor authentication is not on for this account."
+
+
+class NoEnrolmentPending(AccountError):
+    code = "no_enrolment_pending"
+    status = 409
+    title = "No enrolment pending"
+    default_message = "Start the set-up of two-factor authentication first."
+
+
+class SignInStepExpired(AccountError):
+    """The second sign-in step came without a valid, recent first step."""
+
+    code = "sign_in_step_expired"
+    status = 400
+    title = "Sign-in expired"
+    default_message = "Your sign-in has expired. Sign in with your password again."
+
+
+class SecondFactorRequired(AccountError):
+    """The password was right, but the account also needs a TOTP or recovery code."""
+
+    code = "second_factor_required"
+    status = 401
+    title = "Second factor required"
+    field = "code"
+    default_message = "This account uses two-factor authentication: send a code too."

@@ -59,3 +59,53 @@ declare_event_type(
         "changed_at": "2026-12-02T10:15:00+00:00",
     },
 )
+
+_FACTOR_SCHEMA = {
+    "type": "object",
+    "required": ["user_id", "factor", "at"],
+    "properties": {
+        "user_id": {"type": "integer"},
+        "factor": {"type": "string", "enum": ["totp"]},
+        "at": {"type": "string", "format": "date-time"},
+    },
+    "additionalProperties": False,
+}
+
+declare_event_type(
+    "account.factor_added",
+    description=(
+        "A user turned on two-factor authentication: an authenticator app (TOTP) confirmed "
+        "with a code; ten recovery codes were issued with it."
+    ),
+    schema=_FACTOR_SCHEMA,
+    example={"user_id": 7, "factor": "totp", "at": "2026-12-02T10:15:00+00:00"},
+)
+
+declare_event_type(
+    "account.factor_removed",
+    description=(
+        "A user turned two-factor authentication off (asked for their password again); "
+        "their recovery codes were deleted with it."
+    ),
+    schema=_FACTOR_SCHEMA,
+    example={"user_id": 7, "factor": "totp", "at": "2026-12-02T10:15:00+00:00"},
+)
+
+declare_event_type(
+    "account.recovery_code_used",
+    description=(
+        "A recovery code was used for the second sign-in step (each works once); the user "
+        "was e-mailed about it."
+    ),
+    schema={
+        "type": "object",
+        "required": ["user_id", "remaining", "used_at"],
+        "properties": {
+            "user_id": {"type": "integer"},
+            "remaining": {"type": "integer", "minimum": 0},
+            "used_at": {"type": "string", "format": "date-time"},
+        },
+        "additionalProperties": False,
+    },
+    example={"user_id": 7, "remaining": 9, "used_at": "2026-12-02T10:15:00+00:00"},
+)

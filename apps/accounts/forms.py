@@ -160,3 +160,22 @@ class AdminCurrentPasswordChangeForm(AdminPasswordChangeForm):
         except TooManyAttempts as error:
             raise ValidationError(str(error), code=error.code) from None
         return old_password
+
+
+class FactorCodeForm(forms.Form):
+    """A code of the authenticator app, or a recovery code."""
+
+    code = forms.CharField(
+        label="Code",
+        max_length=64,
+        help_text="The 6 digits your authenticator app shows, or one of your recovery codes.",
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "autofocus": True, "inputmode": "text"}
+        ),
+    )
+
+
+class PasswordForm(forms.Form):
+    """The current password, asked again before a security change."""
+
+    password = EmailChangeForm.base_fields["password"]

@@ -1,5 +1,10 @@
 """Read queries over accounts."""
 
+import base64
+
+import segno
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
 from apps.accounts.models import User
 
 
@@ -33,3 +38,28 @@ def recent_password_hashes(*, user: User, count: int) -> list[str]:
     return list(
         PasswordHistory.objects.filter(user=user).values_list("password", flat=True)[:count]
     )
+
+
+def totp_device(user: User, *, confirmed: bool = True) -> TOTPDevice | None:
+    """The user's TOTP device (confirmed, or the one awaiting its first code), or None."""
+    return TOTPDevice.objects.filter(user=user, confirmed=confirmed).order_by("-pk").first()
+
+
+def has_two_factor(user: User) -> bool:
+    """Whether signing in as `user` asks for a second factor after the password."""
+    return totp_device(user) is not None
+
+
+def remaining_recovery_codes(user: User) -> int:
+    return user.recovery_codes.filter(used_at__isnull=True).count()
+
+
+def totp_manual_key(device: TOTPDevice) -> str:
+    """The device's key as an authenticator app takes it typed in: base32, in groups of 4."""
+    key = base64.b32encode(device.bin_key).decode().rstrip("=")
+    return " ".join(key[i : i + 4] for i in range(0, len(key), 4))
+
+
+def totp_qr_svg(device: TOTPDevice) -> str:
+    """The device's otpauth:// address as an inline SVG QR code (no script: CSP-safe)."""
+    return segno.make(device.config_url, error="m").svg_inline(scale=4, title="TOTP QR code")

@@ -5,7 +5,11 @@ client's address as `client_address` (and a sign-in's device cookie as `device`)
 the surfaces read with `attempts.client_address` and `attempts.device_cookie`.
 """
 
+import base64
+import hashlib
 import logging
+import secrets
+import time
 from collections.abc import Iterable
 from datetime import datetime
 from importlib import import_module
@@ -25,8 +29,11 @@ from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.crypto import constant_time_compare
 from django.utils.encoding import force_bytes, force_str
 from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
+from django_otp.oath import TOTP
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from apps.accounts import attempts
 from apps.accounts.errors import (
@@ -34,10 +41,22 @@ from apps.accounts.errors import (
     EmailTaken,
     InvalidCredentials,
     InvalidDisplayName,
+    InvalidFactorCode,
     InvalidLink,
+    NoEnrolmentPending,
+    SecondFactorRequired,
+    SignInStepExpired,
+    TwoFactorAlreadyEnabled,
+    TwoFactorNotEnabled,
 )
-from apps.accounts.models import PasswordHistory, User, UserSession
-from apps.accounts.selectors import account_for_sign_in, email_in_use, normalized_email
+from apps.accounts.models import PasswordHistory, RecoveryCode, User, UserSession
+from apps.accounts.selectors import (
+    account_for_sign_in,
+    email_in_use,
+    has_two_factor,
+    normalized_email,
+    remaining_recovery_codes,
+)
 from apps.events.services import publish
 from apps.kernel.permissions import require_perm
 from apps.operations.plain_text import forbidden_character
@@ -272,11 +291,18 @@ def check_current_password(
     attempt.succeeded()
 
 
-def issue_api_token(*, email: str, password: str, client_address: str = "unknown") -> CreatedToken:
+def issue_api_token(
+    *, email: str, password: str, code: str = "", client_address: str = "unknown"
+) -> CreatedToken:
     """A new personal access token (scopes read and write, the default lifetime) for these
     credentials, its plaintext in `.key`; raises InvalidCredentials or TooManyAttempts (the
-    limits of every password check apply)."""
+    limits of every password check apply). An account with two-factor authentication needs
+    its `code` too (SecondFactorRequired without one, InvalidFactorCode)."""
     user = authenticate_user(email=email, password=password, client_address=client_address)
+    if has_two_factor(user):
+        if not code:
+            raise SecondFactorRequired()
+        verify_second_factor(user=user, code=code, client_address=client_address)
     return create_token(actor=user, name="API token (auth/token/)", scopes=["read", "write"])
 
 
@@ -563,3 +589,202 @@ def forget_password_history(
     """Forget one remembered password (`accounts.delete_passwordhistory`: staff)."""
     require_perm(actor, "accounts.delete_passwordhistory")
     entry.delete()
+
+
+# --- two-factor authentication ----------------------------------------------------------------
+
+RECOVERY_CODE_COUNT = 10
+# 15 random bytes are 24 base32 characters: 120 bits, shown in groups of four.
+_RECOVERY_CODE_BYTES = 15
+_PENDING_SIGN_IN_SALT = "keel.accounts.pending-sign-in"
+# The session key under which the surfaces keep `pending_sign_in`'s state.
+PENDING_SIGN_IN_KEY = "keel.pending_sign_in"
+# How long the "password right, factor pending" state of a sign-in lasts.
+PENDING_SIGN_IN_SECONDS = 300
+# Codes of the step before and after the current one pass too (clock drift).
+TOTP_TOLERANCE = 1
+
+
+def _recovery_code_digest(code: str) -> str:
+    normal = "".join(code.split()).replace("-", "").upper()
+    return hashlib.sha256(normal.encode()).hexdigest()
+
+
+def _new_recovery_codes(user: User) -> list[str]:
+    """Replace the user's recovery codes with new ones; their plaintext, to show once."""
+    user.recovery_codes.all().delete()
+    codes = []
+    for _ in range(RECOVERY_CODE_COUNT):
+        raw = base64.b32encode(secrets.token_bytes(_RECOVERY_CODE_BYTES)).decode()
+        codes.append("-".join(raw[i : i + 4] for i in range(0, len(raw), 4)))
+    RecoveryCode.objects.bulk_create(
+        RecoveryCode(user=user, digest=_recovery_code_digest(code)) for code in codes
+    )
+    return codes
+
+
+@transaction.atomic
+def start_totp_enrolment(*, actor: User) -> TOTPDevice:
+    """A new, unconfirmed TOTP device for the actor (replacing one not confirmed yet); the
+    surfaces show its key as a QR code and as text. Raises TwoFactorAlreadyEnabled."""
+    User.objects.select_for_update().get(pk=actor.pk)  # one enrolment at a time per user
+    if has_two_factor(actor):
+        raise TwoFactorAlreadyEnabled()
+    TOTPDevice.objects.filter(user=actor, confirmed=False).delete()
+    return TOTPDevice.objects.create(user=actor, name="Authenticator app", confirmed=False)
+
+
+def _totp_matches(device: TOTPDevice, code: str) -> bool:
+    """Whether `code` is the device's code within the tolerance and newer than the last one
+    accepted; records its time step. The caller holds the device's row lock."""
+    code = "".join(code.split())
+    if not (code.isdigit() and len(code) == device.digits):
+        return False
+    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    totp.time = time.time()
+    min_t = device.last_t + 1 if device.last_t is not None else None
+    if not totp.verify(int(code), tolerance=TOTP_TOLERANCE, min_t=min_t):
+        return False
+    device.last_t = totp.t()
+    device.save(update_fields=["last_t"])
+    return True
+
+
+def confirm_totp(
+    *, actor: User, code: str, client_address: str = "unknown", device: str | None = None
+) -> list[str]:
+    """Turn two-factor authentication on with the first code of the pending device; returns
+    the ten recovery codes (shown once). Raises NoEnrolmentPending, InvalidFactorCode or
+    TooManyAttempts (codes are counted like passwords)."""
+    attempt = attempts.begin_sign_in(
+        account=attempts.account_key(actor, actor.email),
+        client_address=client_address,
+        device=device,
+    )
+    with transaction.atomic():
+        User.objects.select_for_update().get(pk=actor.pk)
+        if has_two_factor(actor):
+            raise TwoFactorAlreadyEnabled()
+        pending = TOTPDevice.objects.select_for_update().filter(user=actor, confirmed=False).first()
+        if pending is None:
+            raise NoEnrolmentPending()
+        if not _totp_matches(pending, code):
+            raise InvalidFactorCode()
+        pending.confirmed = True
+        pending.save(update_fields=["confirmed"])
+        codes = _new_recovery_codes(actor)
+        publish(
+            "account.factor_added",
+            {"user_id": actor.pk, "factor": "totp", "at": timezone.now().isoformat()},
+            actor=actor,
+        )
+    attempt.succeeded()
+    return codes
+
+
+def disable_totp(
+    *, actor: User, password: str, client_address: str = "unknown", device: str | None = None
+) -> None:
+    """Turn two-factor authentication off, asking for the password again; deletes the
+    recovery codes. Raises InvalidCredentials, TooManyAttempts or TwoFactorNotEnabled."""
+    check_current_password(
+        actor=actor, password=password, client_address=client_address, device=device
+    )
+    with transaction.atomic():
+        User.objects.select_for_update().get(pk=actor.pk)
+        if not has_two_factor(actor):
+            raise TwoFactorNotEnabled()
+        TOTPDevice.objects.filter(user=actor).delete()
+        actor.recovery_codes.all().delete()
+        publish(
+            "account.factor_removed",
+            {"user_id": actor.pk, "factor": "totp", "at": timezone.now().isoformat()},
+            actor=actor,
+        )
+
+
+def regenerate_recovery_codes(
+    *, actor: User, password: str, client_address: str = "unknown", device: str | None = None
+) -> list[str]:
+    """New recovery codes for the actor (the old ones stop working), asking for the password
+    again. Raises InvalidCredentials, TooManyAttempts or TwoFactorNotEnabled."""
+    check_current_password(
+        actor=actor, password=password, client_address=client_address, device=device
+    )
+    with transaction.atomic():
+        User.objects.select_for_update().get(pk=actor.pk)
+        if not has_two_factor(actor):
+            raise TwoFactorNotEnabled()
+        return _new_recovery_codes(actor)
+
+
+def pending_sign_in(user: User) -> str:
+    """The signed "password right, factor pending" state a surface keeps in the session
+    (never a signed-in session) until `complete_sign_in`."""
+    return signing.dumps(
+        {"user": user.pk, "auth": user.get_session_auth_hash()}, salt=_PENDING_SIGN_IN_SALT
+    )
+
+
+def complete_sign_in(
+    *, pending: str | None, code: str, client_address: str = "unknown", device: str | None = None
+) -> User:
+    """The user of a pending sign-in whose second factor `code` (a TOTP code or a recovery
+    code) is right. Raises SignInStepExpired, InvalidFactorCode or TooManyAttempts."""
+    try:
+        held = signing.loads(
+            pending or "", salt=_PENDING_SIGN_IN_SALT, max_age=PENDING_SIGN_IN_SECONDS
+        )
+        user = User.objects.get(pk=held["user"], is_active=True)
+    except (signing.BadSignature, User.DoesNotExist, KeyError, TypeError) as exc:
+        raise SignInStepExpired() from exc
+    # A password changed since the first step ends the pending sign-in too.
+    if not constant_time_compare(held.get("auth", ""), user.get_session_auth_hash()):
+        raise SignInStepExpired()
+    verify_second_factor(user=user, code=code, client_address=client_address, device=device)
+    return user
+
+
+def verify_second_factor(
+    *, user: User, code: str, client_address: str = "unknown", device: str | None = None
+) -> None:
+    """Check a TOTP code (once per time step) or a recovery code (once) of `user`, counted
+    by the sign-in limits like a password. Raises InvalidFactorCode or TooManyAttempts."""
+    attempt = attempts.begin_sign_in(
+        account=attempts.account_key(user, user.email),
+        client_address=client_address,
+        device=device,
+    )
+    with transaction.atomic():
+        totp = TOTPDevice.objects.select_for_update().filter(user=user, confirmed=True).first()
+        if totp is None:
+            raise TwoFactorNotEnabled()
+        accepted = _totp_matches(totp, code)
+    if not accepted and not _use_recovery_code(user, code):
+        raise InvalidFactorCode()
+    attempt.succeeded()
+
+
+def _use_recovery_code(user: User, code: str) -> bool:
+    """Spend one recovery code; exactly one of concurrent uses of a code succeeds (the
+    conditional UPDATE). The user is e-mailed about it."""
+    with transaction.atomic():
+        used = RecoveryCode.objects.filter(
+            user=user, digest=_recovery_code_digest(code), used_at__isnull=True
+        ).update(used_at=timezone.now())
+        if not used:
+            return False
+        remaining = remaining_recovery_codes(user)
+        publish(
+            "account.recovery_code_used",
+            {"user_id": user.pk, "remaining": remaining, "used_at": timezone.now().isoformat()},
+            actor=user,
+        )
+    _send_account_mail(user.email, "recovery_code_used", {"remaining": remaining})
+    return True
+
+
+def delete_recovery_code(*, code: RecoveryCode, actor: AbstractBaseUser | AnonymousUser) -> None:
+    """Delete one recovery code (`accounts.delete_recoverycode`: staff, in the admin)."""
+    require_perm(actor, "accounts.delete_recoverycode")
+    code.delete()

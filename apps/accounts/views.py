@@ -4,7 +4,7 @@ from typing import cast
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import update_session_auth_hash
+from django.contrib.auth import login, update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -13,19 +13,26 @@ from django.shortcuts import redirect, render, resolve_url
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 
-from apps.accounts import attempts, services
+from apps.accounts import attempts, selectors, services
 from apps.accounts.errors import (
     EmailTaken,
     InvalidCredentials,
     InvalidDisplayName,
+    InvalidFactorCode,
     InvalidLink,
+    NoEnrolmentPending,
+    SignInStepExpired,
     TooManyAttempts,
+    TwoFactorAlreadyEnabled,
+    TwoFactorNotEnabled,
 )
 from apps.accounts.forms import (
     EmailAddressForm,
     EmailChangeForm,
+    FactorCodeForm,
     NewPasswordForm,
     PasswordChangeForm,
+    PasswordForm,
     ProfileForm,
     SignInForm,
     SignUpForm,
@@ -79,17 +86,62 @@ def _sign_in_url(request: HttpRequest) -> str:
     return url
 
 
-class SignInView(auth_views.LoginView):
+_MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
+
+
+class SecondStepLoginMixin:
+    """For Django's LoginView (the sign-in page and the admin's): an account with two-factor
+    authentication is not signed in after its password; the session keeps a signed, short-lived
+    "factor pending" state and the browser goes on to the code page."""
+
+    def form_valid(self, form) -> HttpResponse:
+        user = form.get_user()
+        if not selectors.has_two_factor(user):
+            response = super().form_valid(form)  # type: ignore[misc]
+            attempts.remember_device(response, user)
+            return response
+        request = self.request  # type: ignore[attr-defined]
+        request.session[services.PENDING_SIGN_IN_KEY] = services.pending_sign_in(user)
+        url = reverse("accounts:sign_in_code")
+        return redirect(url + "?" + urlencode({"next": self.get_success_url()}))  # type: ignore[attr-defined]
+
+
+class SignInView(SecondStepLoginMixin, auth_views.LoginView):
     """Django's login view: it honours ?next= only for URLs on this site."""
 
     template_name = "accounts/signin.html"
     form_class = SignInForm
     redirect_authenticated_user = True
 
-    def form_valid(self, form) -> HttpResponse:
-        response = super().form_valid(form)
-        attempts.remember_device(response, form.get_user())
-        return response
+
+def sign_in_code(request: HttpRequest) -> HttpResponse:
+    """The second sign-in step: a code of the authenticator app, or a recovery code."""
+    pending = request.session.get(services.PENDING_SIGN_IN_KEY)
+    if not pending:
+        return redirect(_sign_in_url(request))
+    form = FactorCodeForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = services.complete_sign_in(
+                pending=pending,
+                code=form.cleaned_data["code"],
+                client_address=attempts.client_address(request),
+                device=attempts.device_cookie(request),
+            )
+        except SignInStepExpired as error:
+            request.session.pop(services.PENDING_SIGN_IN_KEY, None)
+            messages.error(request, str(error))
+            return redirect(_sign_in_url(request))
+        except (InvalidFactorCode, TooManyAttempts) as error:
+            form.add_error("code" if error.field else None, str(error))
+        else:
+            request.session.pop(services.PENDING_SIGN_IN_KEY, None)
+            login(request, user, backend=_MODEL_BACKEND)
+            response = redirect(_safe_next(request))
+            attempts.remember_device(response, user)
+            return response
+    next_url = request.POST.get("next") or request.GET.get("next") or ""
+    return render(request, "accounts/sign_in_code.html", {"form": form, "next": next_url})
 
 
 class SignOutView(auth_views.LogoutView):
@@ -261,3 +313,65 @@ def confirm_email_change(request: HttpRequest, token: str) -> HttpResponse:
     else:
         messages.success(request, "Your e-mail address is changed.")
     return redirect("accounts:settings" if request.user.is_authenticated else "accounts:signin")
+
+
+@login_required
+def two_factor(request: HttpRequest) -> HttpResponse:
+    """Two-factor authentication: set up an authenticator app (QR code and key, confirmed
+    with a code), turn it off, or get new recovery codes (both asking for the password).
+    Recovery codes are shown once, on the page that answers the change."""
+    user = cast(User, request.user)  # login_required
+    action = request.POST.get("action") if request.method == "POST" else None
+    code_form = FactorCodeForm(request.POST if action == "confirm" else None)
+    password_form = PasswordForm(request.POST if action in {"disable", "regenerate"} else None)
+    recovery_codes: list[str] = []
+    address, device = attempts.client_address(request), attempts.device_cookie(request)
+    try:
+        if action == "start":
+            services.start_totp_enrolment(actor=user)
+        elif action == "confirm" and code_form.is_valid():
+            try:
+                recovery_codes = services.confirm_totp(
+                    actor=user,
+                    code=code_form.cleaned_data["code"],
+                    client_address=address,
+                    device=device,
+                )
+            except (InvalidFactorCode, TooManyAttempts) as error:
+                code_form.add_error("code" if error.field else None, str(error))
+        elif action in {"disable", "regenerate"} and password_form.is_valid():
+            password = password_form.cleaned_data["password"]
+            try:
+                if action == "disable":
+                    services.disable_totp(
+                        actor=user, password=password, client_address=address, device=device
+                    )
+                    messages.success(request, "Two-factor authentication is off.")
+                    return redirect("accounts:security")
+                recovery_codes = services.regenerate_recovery_codes(
+                    actor=user, password=password, client_address=address, device=device
+                )
+            except InvalidCredentials:
+                password_form.add_error("password", "The password is incorrect.")
+            except TooManyAttempts as error:
+                password_form.add_error(None, str(error))
+    except (NoEnrolmentPending, TwoFactorAlreadyEnabled, TwoFactorNotEnabled) as error:
+        messages.error(request, str(error))
+        return redirect("accounts:security")
+    pending = (
+        None if selectors.has_two_factor(user) else selectors.totp_device(user, confirmed=False)
+    )
+    return render(
+        request,
+        "accounts/security.html",
+        {
+            "enabled": selectors.has_two_factor(user),
+            "pending": pending,
+            "qr_svg": selectors.totp_qr_svg(pending) if pending else "",
+            "manual_key": selectors.totp_manual_key(pending) if pending else "",
+            "remaining": selectors.remaining_recovery_codes(user),
+            "recovery_codes": recovery_codes,
+            "code_form": code_form,
+            "password_form": password_form,
+        },
+    )

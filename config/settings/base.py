@@ -43,6 +43,9 @@ INSTALLED_APPS = [
     "graphene_django",
     "channels",
     "django_celery_beat",
+    # TOTP devices of the second sign-in step (apps/accounts/services.py verifies them).
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     # Object permissions: each app's rules.py declares its own (apps/kernel/permissions.py).
     "rules.apps.AutodiscoverRulesConfig",
     "apps.accounts",
@@ -163,6 +166,9 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 # `user.has_perm(name, obj)` asks the apps' rules.py first (django-rules), then the model
 # permissions users and groups hold.
+# The issuer authenticator apps show next to a Keel account's codes.
+OTP_TOTP_ISSUER = "Keel"
+
 AUTHENTICATION_BACKENDS = [
     # A read-only token's user holds no permission to change anything (apps/tokens).
     "apps.tokens.backends.TokenScopeBackend",

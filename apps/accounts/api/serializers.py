@@ -24,6 +24,17 @@ class CredentialsSerializer(serializers.Serializer):
     password = serializers.CharField(trim_whitespace=False, style={"input_type": "password"})
 
 
+class TokenCredentialsSerializer(CredentialsSerializer):
+    code = serializers.CharField(
+        required=False,
+        max_length=64,
+        help_text=(
+            "Required for accounts with two-factor authentication: a code of the "
+            "authenticator app, or a recovery code (else `second_factor_required`, 401)."
+        ),
+    )
+
+
 class UserSerializer(serializers.ModelSerializer):
     name = serializers.CharField(
         read_only=True, help_text="The display name, else the e-mail's local part."
@@ -86,3 +97,37 @@ class EmailChangeSerializer(serializers.Serializer):
 
 class ProfileSerializer(serializers.Serializer):
     display_name = serializers.CharField(allow_blank=True, max_length=150)
+
+
+class FactorCodeSerializer(serializers.Serializer):
+    code = serializers.CharField(
+        max_length=64,
+        help_text="The 6 digits of the authenticator app, or one of the recovery codes.",
+    )
+
+
+class PasswordSerializer(serializers.Serializer):
+    password = serializers.CharField(
+        trim_whitespace=False,
+        style={"input_type": "password"},
+        help_text="The current password, asked again.",
+    )
+
+
+class SecondStepSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+    second_factor_required = serializers.BooleanField(
+        help_text="True: POST a code to auth/session/code/ to finish signing in."
+    )
+
+
+class TotpEnrolmentSerializer(serializers.Serializer):
+    key = serializers.CharField(help_text="The secret in base32, to type into an app.")
+    otpauth_uri = serializers.CharField(help_text="The otpauth:// address a QR code carries.")
+
+
+class RecoveryCodesSerializer(serializers.Serializer):
+    recovery_codes = serializers.ListField(
+        child=serializers.CharField(),
+        help_text="Ten single-use codes, shown this once; each replaces a TOTP code once.",
+    )

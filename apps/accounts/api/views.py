@@ -10,20 +10,26 @@ from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from apps.accounts import attempts, services
+from apps.accounts import attempts, selectors, services
 from apps.accounts.api.serializers import (
     CredentialsSerializer,
     DetailSerializer,
     EmailChangeSerializer,
     EmailSerializer,
+    FactorCodeSerializer,
     LinkTokenSerializer,
     PasswordChangeSerializer,
     PasswordResetConfirmSerializer,
+    PasswordSerializer,
     ProfileSerializer,
+    RecoveryCodesSerializer,
+    SecondStepSerializer,
     SessionSerializer,
     SignUpReceivedSerializer,
     SignUpSerializer,
+    TokenCredentialsSerializer,
     TokenSerializer,
+    TotpEnrolmentSerializer,
     UserSerializer,
 )
 from apps.api.problems import problem_responses
@@ -82,15 +88,16 @@ class TokenView(APIView):
 
     @extend_schema(
         operation_id="auth_token_create",
-        request=CredentialsSerializer,
+        request=TokenCredentialsSerializer,
         responses={200: TokenSerializer, **problem_responses(400, 415, 422, 429)},
         summary="Get a new personal access token for an e-mail and password",
     )
     def post(self, request):
-        data = validated_data(CredentialsSerializer, request.data)
+        data = validated_data(TokenCredentialsSerializer, request.data)
         token = services.issue_api_token(
             email=data["email"],
             password=data["password"],
+            code=data.get("code", ""),
             client_address=attempts.client_address(request),
         )
         return Response(TokenSerializer(token).data)
@@ -124,8 +131,17 @@ class SessionView(APIView):
     @extend_schema(
         operation_id="auth_session_create",
         request=CredentialsSerializer,
-        responses={200: UserSerializer, **problem_responses(400, 403, 415, 422, 429)},
+        responses={
+            200: UserSerializer,
+            202: SecondStepSerializer,
+            **problem_responses(400, 403, 415, 422, 429),
+        },
         summary="Sign in with a session cookie",
+        description=(
+            "An account with two-factor authentication is not signed in yet: the answer is "
+            '202 and the session holds a signed, five-minute "factor pending" state; POST '
+            "a code to `auth/session/code/` to finish."
+        ),
     )
     def post(self, request):
         # DRF only checks CSRF for requests already authenticated by session; a sign-in
@@ -138,6 +154,15 @@ class SessionView(APIView):
             client_address=attempts.client_address(request),
             device=attempts.device_cookie(request),
         )
+        if selectors.has_two_factor(user):
+            # Not signed in yet: the session holds only the signed "factor pending" state.
+            request.session[services.PENDING_SIGN_IN_KEY] = services.pending_sign_in(user)
+            return Response(
+                SecondStepSerializer(
+                    {"detail": "Send a code to auth/session/code/.", "second_factor_required": True}
+                ).data,
+                status=status.HTTP_202_ACCEPTED,
+            )
         login(request, user)
         response = Response(UserSerializer(user).data)
         attempts.remember_device(response, user)
@@ -352,3 +377,139 @@ class EmailChangeView(APIView):
 
 
 EMAIL_CHANGE_SENT = "We have sent a link to the new address: follow it to make the change."
+
+
+class SessionCodeView(APIView):
+    """The second step of a session sign-in for accounts with two-factor authentication."""
+
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        operation_id="auth_session_code",
+        request=FactorCodeSerializer,
+        responses={200: UserSerializer, **problem_responses(400, 403, 415, 422, 429)},
+        summary="Finish a session sign-in with a TOTP or recovery code",
+        description=(
+            "After `auth/session/` answered 202. A TOTP code works once, within one step "
+            "(30 s) of drift; a recovery code works once and its owner is e-mailed. Wrong "
+            "codes count against the sign-in limits like wrong passwords (429). "
+            "`sign_in_step_expired` asks for the password again (more than five minutes, or "
+            "no first step in this session)."
+        ),
+    )
+    def post(self, request):
+        SessionAuthentication().enforce_csrf(request)
+        data = validated_data(FactorCodeSerializer, request.data)
+        user = services.complete_sign_in(
+            pending=request.session.get(services.PENDING_SIGN_IN_KEY),
+            code=data["code"],
+            client_address=attempts.client_address(request),
+            device=attempts.device_cookie(request),
+        )
+        request.session.pop(services.PENDING_SIGN_IN_KEY, None)
+        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        response = Response(UserSerializer(user).data)
+        attempts.remember_device(response, user)
+        return response
+
+
+class TotpView(APIView):
+    """Set up an authenticator app (TOTP) for the current user."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        operation_id="me_totp_start",
+        request=None,
+        responses={201: TotpEnrolmentSerializer, **problem_responses(401, 403, 409)},
+        summary="Start setting up an authenticator app",
+        description=(
+            "A new key, not active until confirmed with a code (`me/totp/confirm/`); a "
+            "previous unconfirmed one is replaced. `two_factor_already_enabled` (409) if on."
+        ),
+    )
+    def post(self, request):
+        device = services.start_totp_enrolment(actor=request.user)
+        return Response(
+            TotpEnrolmentSerializer(
+                {
+                    "key": selectors.totp_manual_key(device).replace(" ", ""),
+                    "otpauth_uri": device.config_url,
+                }
+            ).data,
+            status=status.HTTP_201_CREATED,
+        )
+
+
+class TotpConfirmView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        operation_id="me_totp_confirm",
+        request=FactorCodeSerializer,
+        responses={
+            200: RecoveryCodesSerializer,
+            **problem_responses(400, 401, 403, 409, 415, 422, 429),
+        },
+        summary="Turn two-factor authentication on with the app's first code",
+        description=(
+            "Answers the ten recovery codes, shown this once. Publishes "
+            "`account.factor_added`. Wrong codes count against the sign-in limits."
+        ),
+    )
+    def post(self, request):
+        data = validated_data(FactorCodeSerializer, request.data)
+        codes = services.confirm_totp(
+            actor=request.user,
+            code=data["code"],
+            client_address=attempts.client_address(request),
+            device=attempts.device_cookie(request),
+        )
+        return Response(RecoveryCodesSerializer({"recovery_codes": codes}).data)
+
+
+class TotpDisableView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        operation_id="me_totp_disable",
+        request=PasswordSerializer,
+        responses={
+            204: OpenApiResponse(description="Off."),
+            **problem_responses(400, 401, 403, 409, 415, 422, 429),
+        },
+        summary="Turn two-factor authentication off (asks for the password)",
+        description="Deletes the recovery codes too; publishes `account.factor_removed`.",
+    )
+    def post(self, request):
+        data = validated_data(PasswordSerializer, request.data)
+        services.disable_totp(
+            actor=request.user,
+            password=data["password"],
+            client_address=attempts.client_address(request),
+            device=attempts.device_cookie(request),
+        )
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class RecoveryCodesView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        operation_id="me_recovery_codes_regenerate",
+        request=PasswordSerializer,
+        responses={
+            200: RecoveryCodesSerializer,
+            **problem_responses(400, 401, 403, 409, 415, 422, 429),
+        },
+        summary="New recovery codes (asks for the password); the old ones stop working",
+    )
+    def post(self, request):
+        data = validated_data(PasswordSerializer, request.data)
+        codes = services.regenerate_recovery_codes(
+            actor=request.user,
+            password=data["password"],
+            client_address=attempts.client_address(request),
+            device=attempts.device_cookie(request),
+        )
+        return Response(RecoveryCodesSerializer({"recovery_codes": codes}).data)

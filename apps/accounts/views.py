@@ -1,5 +1,6 @@
 """Sign-up, sign-in and sign-out pages; e-mail verification, password reset, settings."""
 
+from collections.abc import Callable
 from typing import cast
 
 from django.conf import settings
@@ -169,12 +170,14 @@ def verify_email(request: HttpRequest, token: str) -> HttpResponse:
     return redirect("accounts:signin")
 
 
-def resend_verification(request: HttpRequest) -> HttpResponse:
-    """Ask for a new verification link: the same answer for every address."""
+def _ask_for_a_link(
+    request: HttpRequest, send: Callable[..., None], sent: str, *, title: str, button: str
+) -> HttpResponse:
+    """A page asking for an e-mail address to send a link to: one answer for every address."""
     form = EmailAddressForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.resend_verification(
+            send(
                 email=form.cleaned_data["email"],
                 client_address=attempts.client_address(request),
                 site=_site(request),
@@ -182,34 +185,31 @@ def resend_verification(request: HttpRequest) -> HttpResponse:
         except TooManyAttempts as error:
             form.add_error(None, str(error))
         else:
-            messages.success(request, services.VERIFICATION_SENT)
+            messages.success(request, sent)
             return redirect("accounts:signin")
-    return render(
+    context = {"form": form, "title": title, "button": button}
+    return render(request, "accounts/email_form.html", context)
+
+
+def resend_verification(request: HttpRequest) -> HttpResponse:
+    """Ask for a new verification link."""
+    return _ask_for_a_link(
         request,
-        "accounts/email_form.html",
-        {"form": form, "title": "Send the verification link again", "button": "Send the link"},
+        services.resend_verification,
+        services.VERIFICATION_SENT,
+        title="Send the verification link again",
+        button="Send the link",
     )
 
 
 def password_reset(request: HttpRequest) -> HttpResponse:
-    """ "Forgot password?": the same answer for every address, known or not."""
-    form = EmailAddressForm(request.POST if request.method == "POST" else None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.request_password_reset(
-                email=form.cleaned_data["email"],
-                client_address=attempts.client_address(request),
-                site=_site(request),
-            )
-        except TooManyAttempts as error:
-            form.add_error(None, str(error))
-        else:
-            messages.success(request, services.PASSWORD_RESET_SENT)
-            return redirect("accounts:signin")
-    return render(
+    """ "Forgot password?"."""
+    return _ask_for_a_link(
         request,
-        "accounts/email_form.html",
-        {"form": form, "title": "Choose a new password", "button": "Send me a link"},
+        services.request_password_reset,
+        services.PASSWORD_RESET_SENT,
+        title="Choose a new password",
+        button="Send me a link",
     )
 
 
